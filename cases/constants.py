@@ -1,0 +1,173 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class IdType(models.TextChoices):
+    RESIDENT_ID = "resident_id", _("居民身份证")
+    USCC = "uscc", _("统一社会信用代码")
+
+
+class ApplicantKind(models.TextChoices):
+    PERSON = "person", _("自然人")
+    ORGANISATION = "organisation", _("法人及其他组织")
+
+
+class Channel(models.TextChoices):
+    WINDOW = "window", _("综合窗口")
+    ONLINE = "online", _("网上申请")
+    AGENT = "agent", _("代办员代办")
+
+
+class CaseState(models.TextChoices):
+    DRAFT = "DRAFT", _("草稿")
+    SUBMITTED = "SUBMITTED", _("已提交")
+    PENDING_MATERIALS = "PENDING_MATERIALS", _("待补齐材料")
+    REFUSED = "REFUSED", _("不予受理")
+    ACCEPTED = "ACCEPTED", _("已受理")
+    IN_REVIEW = "IN_REVIEW", _("审批中")
+    SUSPENDED = "SUSPENDED", _("暂停（待补正）")
+    APPROVED = "APPROVED", _("已批准")
+    DENIED = "DENIED", _("不予批准")
+    ISSUED = "ISSUED", _("已出证")
+    IN_DELIVERY = "IN_DELIVERY", _("寄递中")
+    CLOSED = "CLOSED", _("已办结")
+    WITHDRAWN = "WITHDRAWN", _("已撤回")
+
+
+# Every state a case may be withdrawn from: anything before the result exists.
+CASE_WITHDRAWABLE_STATES = [
+    CaseState.DRAFT,
+    CaseState.SUBMITTED,
+    CaseState.PENDING_MATERIALS,
+    CaseState.ACCEPTED,
+    CaseState.IN_REVIEW,
+    CaseState.SUSPENDED,
+    CaseState.APPROVED,
+]
+CASE_FINAL_STATES = [CaseState.REFUSED, CaseState.CLOSED, CaseState.WITHDRAWN]
+
+
+class ApprovalState(models.TextChoices):
+    WAITING = "WAITING", _("等待前置证照")
+    PENDING = "PENDING", _("自动核验中")
+    IN_REVIEW = "IN_REVIEW", _("审查中")
+    SUPPLEMENT_REQUESTED = "SUPPLEMENT_REQUESTED", _("待补正")
+    APPROVED = "APPROVED", _("准予")
+    REJECTED = "REJECTED", _("不予准予")
+    VOIDED = "VOIDED", _("已终止")
+
+
+APPROVAL_FINAL_STATES = [ApprovalState.APPROVED, ApprovalState.REJECTED, ApprovalState.VOIDED]
+APPROVAL_OPEN_STATES = [
+    ApprovalState.WAITING,
+    ApprovalState.PENDING,
+    ApprovalState.IN_REVIEW,
+    ApprovalState.SUPPLEMENT_REQUESTED,
+]
+
+
+class SlaColour(models.TextChoices):
+    GREEN = "green", _("正常")
+    AMBER = "amber", _("预警")
+    RED = "red", _("超期")
+
+
+class MaterialStatus(models.TextChoices):
+    REUSED_CERTIFICATE = "reused_certificate", _("电子证照复用")
+    VERIFIED = "verified", _("共享数据核验")
+    REUSED_MATERIAL = "reused_material", _("历史材料复用")
+    PRODUCED_IN_CASE = "produced_in_case", _("本案其他事项产生")
+    UPLOADED = "uploaded", _("已提交")
+    MISSING = "missing", _("缺少")
+
+
+# Requirements met without the applicant handing anything over: the reuse KPI.
+MATERIAL_REUSED_STATUSES = [
+    MaterialStatus.REUSED_CERTIFICATE,
+    MaterialStatus.VERIFIED,
+    MaterialStatus.REUSED_MATERIAL,
+    MaterialStatus.PRODUCED_IN_CASE,
+]
+
+
+class VerificationOutcome(models.TextChoices):
+    OK = "ok", _("核验通过")
+    NO_MATCH = "no_match", _("无匹配记录")
+    ERROR = "error", _("接口错误")
+    DENIED = "denied", _("无共享授权，已拒绝")
+
+
+class CertificateStatus(models.TextChoices):
+    VALID = "valid", _("有效")
+    REVOKED = "revoked", _("已注销")
+    EXPIRED = "expired", _("已过期")
+    SUPERSEDED = "superseded", _("已被新版本替代")
+
+
+class HolderKind(models.TextChoices):
+    PERSON = "person", _("自然人")
+    ORGANISATION = "organisation", _("法人及其他组织")
+
+
+class DeliveryStatus(models.TextChoices):
+    CREATED = "created", _("已下单")
+    SHIPPED = "shipped", _("已揽收")
+    DELIVERED = "delivered", _("已签收")
+    FAILED = "failed", _("投递失败")
+    RETURNED = "returned", _("已退回")
+
+
+class VisitReason(models.TextChoices):
+    INTAKE = "intake", _("窗口申请")
+    SUPPLEMENT = "supplement", _("补交材料")
+    IDENTITY = "identity", _("本人核验（照片、指纹）")
+    COLLECT = "collect", _("窗口领取结果")
+    OTHER = "other", _("其他")
+
+
+class EventKind(models.TextChoices):
+    TRANSITION = "transition", _("状态变更")
+    DECISION = "decision", _("审批决定")
+    NOTE = "note", _("备注")
+    SLA = "sla", _("时限预警")
+    SYSTEM = "system", _("系统")
+
+
+class RatingLevel(models.IntegerChoices):
+    VERY_UNSATISFIED = 1, _("非常不满意")
+    UNSATISFIED = 2, _("不满意")
+    NEUTRAL = 3, _("基本满意")
+    SATISFIED = 4, _("满意")
+    VERY_SATISFIED = 5, _("非常满意")
+
+
+# What each transition is called where people read it (events, error messages).
+TRANSITION_LABELS = {
+    "submit": _("提交"),
+    "accept": _("受理"),
+    "request_materials": _("一次性告知补齐材料"),
+    "supplement": _("补齐材料"),
+    "refuse": _("不予受理"),
+    "dispatch": _("分送部门审批"),
+    "suspend": _("暂停（待补正）"),
+    "resume": _("恢复审批"),
+    "conclude": _("审结"),
+    "issue": _("出证"),
+    "ship": _("寄出"),
+    "return_to_window": _("退回窗口"),
+    "deliver": _("签收"),
+    "collect": _("窗口领取"),
+    "notify": _("告知结果"),
+    "withdraw": _("撤回"),
+    "unblock": _("前置证照已产生"),
+    "start_review": _("转人工审查"),
+    "auto_approve": _("秒批通过"),
+    "approve": _("准予"),
+    "reject": _("不予准予"),
+    "request_supplement": _("要求补正"),
+    "receive_supplement": _("收到补正材料"),
+    "void": _("终止"),
+    "revoke": _("注销证照"),
+    "expire": _("证照到期"),
+    "supersede": _("证照被新版本替代"),
+}

@@ -1,0 +1,50 @@
+"""Fan-out: an accepted case becomes one approval per item, all started at once
+except those waiting for a certificate another item of the same case produces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..constants import ApprovalState
+from ..models import Approval, Case
+from ..workdays import add_working_days
+from .transitions import run_transition
+
+
+def case_dispatch(*, case: Case, actor: Any = None, actor_label: str = "system") -> Case:
+    """``ACCEPTED → IN_REVIEW``: the departments see their approvals.
+
+    Item B waits for item A when B requires a material that a certificate
+    satisfies and A produces that certificate type in this case.
+    """
+    with transaction.atomic():
+        case = run_transition(case, "dispatch", actor=actor, actor_label=actor_label)
+        items = list(
+            case.items.select_related("department", "produces").prefetch_related("requirements__material_type")
+        )
+        producer_of = {item.produces_id: item for item in items if item.produces_id is not None}
+        waits_on: dict[int, set[int]] = {}
+        for item in items:
+            for requirement in item.requirements.all():
+                producer = producer_of.get(requirement.material_type.satisfied_by_id)
+                if producer is not None and producer.pk != item.pk:
+                    waits_on.setdefault(item.pk, set()).add(producer.pk)
+        today = timezone.localdate()
+        now = timezone.now()
+        approvals = {
+            item.pk: Approval.objects.create(
+                case=case,
+                item=item,
+                department=item.department,
+                state=ApprovalState.WAITING if item.pk in waits_on else ApprovalState.PENDING,
+                due_date=add_working_days(today, item.promised_working_days),
+                started_at=None if item.pk in waits_on else now,
+            )
+            for item in items
+        }
+        for item_pk, producer_pks in waits_on.items():
+            approvals[item_pk].waits_for.set([approvals[pk] for pk in producer_pks])
+    return case

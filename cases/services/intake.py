@@ -1,0 +1,130 @@
+"""The front desk: a case is created, submitted, accepted or given the one-time list.
+
+The full intake (checklist resolution, prefill, uploads) builds on these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from departments.models import Bundle, ServiceItem
+
+from ..constants import CaseState, Channel, EventKind
+from ..exceptions import CaseError
+from ..models import Applicant, Case, CaseEvent
+from ..workdays import add_working_days
+from .numbers import tracking_number_new
+from .review import approvals_void_open
+from .transitions import run_transition
+
+TRACKING_NUMBER_ATTEMPTS = 5
+
+
+class EmptyCaseError(CaseError):
+    pass
+
+
+def case_create(
+    *,
+    applicant: Applicant,
+    items: Sequence[ServiceItem] = (),
+    bundle: Bundle | None = None,
+    channel: str = Channel.WINDOW,
+    created_by: Any = None,
+    idempotency_key: str | None = None,
+) -> Case:
+    """A new case in ``DRAFT`` for the chosen items (or every item of the bundle).
+
+    With an ``idempotency_key`` a repeated call returns the case the first call
+    made: a double-clicked submit yields one case, not two.
+    """
+    if idempotency_key:
+        existing = Case.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    chosen = list(items)
+    if bundle is not None:
+        chosen = [bundle_item.item for bundle_item in bundle.bundle_items.select_related("item")]
+    if not chosen:
+        raise EmptyCaseError(_("请至少选择一个事项或一件事。"))
+    for _attempt in range(TRACKING_NUMBER_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                case = Case.objects.create(
+                    tracking_no=tracking_number_new(),
+                    applicant=applicant,
+                    bundle=bundle,
+                    channel=channel,
+                    created_by=created_by,
+                    idempotency_key=idempotency_key or None,
+                )
+                case.items.set(chosen)
+                CaseEvent.objects.create(
+                    case=case,
+                    kind=EventKind.TRANSITION,
+                    name="create",
+                    to_state=CaseState.DRAFT,
+                    actor=created_by,
+                    actor_label="" if created_by else _("申请人"),
+                )
+                return case
+        except IntegrityError:
+            if idempotency_key:
+                existing = Case.objects.filter(idempotency_key=idempotency_key).first()
+                if existing is not None:
+                    return existing
+            # A tracking-number collision: draw again.
+    raise CaseError(_("暂时无法分配办件编号，请重试。"))
+
+
+def case_submit(*, case: Case, actor: Any = None, actor_label: str = "") -> Case:
+    """The applicant (or the clerk for them) hands the application in."""
+    return run_transition(case, "submit", actor=actor, actor_label=actor_label)
+
+
+def case_promised_date(*, case: Case) -> Any:
+    """Promised date of the whole case: the slowest item, in working days from today."""
+    days = max((item.promised_working_days for item in case.items.all()), default=0)
+    return add_working_days(timezone.localdate(), days)
+
+
+def case_accept(*, case: Case, actor: Any = None, actor_label: str = "") -> Case:
+    """Everything needed is on file: the case is accepted and the promised date runs."""
+    return run_transition(
+        case, "accept", actor=actor, actor_label=actor_label, due_date=case_promised_date(case=case)
+    )
+
+
+def case_request_materials(*, case: Case, missing: list[str], actor: Any = None, actor_label: str = "") -> Case:
+    """The one-time notice (一次性告知): every missing material, in one list."""
+    return run_transition(
+        case,
+        "request_materials",
+        actor=actor,
+        actor_label=actor_label,
+        event_data={"missing": missing},
+        note=_("需补齐材料：%(materials)s") % {"materials": "、".join(missing)},
+    )
+
+
+def case_supplement(*, case: Case, actor: Any = None, actor_label: str = "") -> Case:
+    return run_transition(case, "supplement", actor=actor, actor_label=actor_label)
+
+
+def case_refuse(*, case: Case, reason: str, actor: Any) -> Case:
+    if not reason.strip():
+        raise CaseError(_("不予受理必须说明理由。"))
+    return run_transition(case, "refuse", actor=actor, note=reason, reason=reason)
+
+
+def case_withdraw(*, case: Case, actor: Any = None, actor_label: str = "", reason: str = "") -> Case:
+    """The applicant withdraws. Open approvals end with it."""
+    with transaction.atomic():
+        case = run_transition(case, "withdraw", actor=actor, actor_label=actor_label, note=reason)
+        approvals_void_open(case=case, note=_("申请人撤回申请。"))
+    return case

@@ -1,0 +1,322 @@
+"""The catalogue: who decides, what can be asked for, and which data can be shared.
+
+``departments`` never imports ``cases``: the catalogue is the stable ground the
+cases stand on.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .constants import (
+    Audience,
+    ConnectorKind,
+    DepartmentLevel,
+    ItemKind,
+    LifeEvent,
+    RegistryKind,
+    Role,
+)
+
+code_validator = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9_.-]{0,39}$",
+    _("代码只能由大写字母、数字、下划线、点和连字符组成，以字母或数字开头，最多40个字符。"),
+)
+department_code_validator = RegexValidator(
+    r"^[A-Z]{1,2}$", _("部门代码是一到两个大写字母（成都式编码 A..AO）。")
+)
+
+
+class Department(models.Model):
+    code = models.CharField(_("代码"), max_length=2, unique=True, validators=[department_code_validator])
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    level = models.CharField(_("层级"), max_length=10, choices=DepartmentLevel.choices, default=DepartmentLevel.CITY)
+    credit_code = models.CharField(
+        _("统一社会信用代码"), max_length=18, blank=True, help_text=_("电子证照标识中的颁发机构代码。")
+    )
+    is_active = models.BooleanField(_("在用"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class CertificateType(models.Model):
+    code = models.CharField(_("代码"), max_length=40, unique=True, validators=[code_validator])
+    name = models.CharField(_("名称"), max_length=100)
+    issuing_department = models.ForeignKey(
+        Department, verbose_name=_("颁发部门"), on_delete=models.PROTECT, related_name="certificate_types"
+    )
+    validity_days = models.PositiveIntegerField(
+        _("有效期（天）"), null=True, blank=True, help_text=_("留空表示长期有效。")
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("证照类型")
+        verbose_name_plural = _("证照类型")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Registry(models.Model):
+    """A department's shareable data set; read only through the sharing gateway."""
+
+    code = models.CharField(_("代码"), max_length=40, unique=True, validators=[code_validator])
+    name = models.CharField(_("名称"), max_length=100)
+    department = models.ForeignKey(
+        Department, verbose_name=_("提供部门"), on_delete=models.PROTECT, related_name="registries"
+    )
+    kind = models.CharField(_("类别"), max_length=20, choices=RegistryKind.choices)
+    connector = models.CharField(
+        _("接入方式"), max_length=10, choices=ConnectorKind.choices, default=ConnectorKind.LOCAL
+    )
+    endpoint_url = models.URLField(_("接口地址"), blank=True)
+    description = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("共享数据库")
+        verbose_name_plural = _("共享数据库")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(connector=ConnectorKind.LOCAL) | ~Q(endpoint_url=""),
+                name="registry_http_needs_endpoint",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class RegistryRecord(models.Model):
+    """One subject's entry in a local-table registry (the default and the demo connector)."""
+
+    registry = models.ForeignKey(Registry, on_delete=models.CASCADE, related_name="records")
+    subject_id = models.CharField(_("主体号码"), max_length=18, help_text=_("身份证号码或统一社会信用代码。"))
+    data = models.JSONField(_("数据"), default=dict)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("共享数据记录")
+        verbose_name_plural = _("共享数据记录")
+        constraints = [
+            models.UniqueConstraint(fields=["registry", "subject_id"], name="registry_record_unique_subject")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registry.code}:{self.subject_id}"
+
+
+class MaterialType(models.Model):
+    code = models.CharField(_("代码"), max_length=40, unique=True, validators=[code_validator])
+    name = models.CharField(_("名称"), max_length=100)
+    description = models.TextField(_("说明"), blank=True)
+    satisfied_by = models.ForeignKey(
+        CertificateType,
+        verbose_name=_("可由证照替代"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="material_types",
+        help_text=_("申请人持有该类有效电子证照时，无需再交此材料。"),
+    )
+    verifiable_by = models.ForeignKey(
+        Registry,
+        verbose_name=_("可由共享数据核验"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="material_types",
+    )
+    reuse_validity_days = models.PositiveIntegerField(
+        _("复用有效期（天）"),
+        null=True,
+        blank=True,
+        help_text=_("此前案件提交的同类材料在多少天内可直接复用；留空表示不复用。"),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("材料类型")
+        verbose_name_plural = _("材料类型")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class ServiceItem(models.Model):
+    """An item (事项) at its smallest granularity: one department, one decision."""
+
+    code = models.CharField(_("代码"), max_length=40, unique=True, validators=[code_validator])
+    name = models.CharField(_("名称"), max_length=200)
+    department = models.ForeignKey(
+        Department, verbose_name=_("实施部门"), on_delete=models.PROTECT, related_name="items"
+    )
+    kind = models.CharField(_("事项类型"), max_length=20, choices=ItemKind.choices, default=ItemKind.LICENCE)
+    audience = models.CharField(_("服务对象"), max_length=20, choices=Audience.choices, default=Audience.BOTH)
+    legal_basis = models.TextField(_("设定依据"), blank=True)
+    promised_working_days = models.PositiveSmallIntegerField(
+        _("承诺办结时限（工作日）"), validators=[MinValueValidator(0)]
+    )
+    fee = models.DecimalField(_("收费（元）"), max_digits=10, decimal_places=2, default=Decimal("0"))
+    requires_presence = models.BooleanField(
+        _("需本人到场"), default=False, help_text=_("需采集照片、指纹等，必须本人到窗口。")
+    )
+    auto_decide = models.BooleanField(_("秒批"), default=False, help_text=_("所有核验通过时自动批准。"))
+    produces = models.ForeignKey(
+        CertificateType,
+        verbose_name=_("产生证照"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="produced_by_items",
+    )
+    form_fields = models.JSONField(
+        _("表单字段"),
+        default=list,
+        blank=True,
+        help_text=_("申请表字段及其预填来源，例如 [{\"name\": \"spouse_name\", \"label\": \"配偶姓名\", \"prefill\": \"population.spouse_name\"}]。"),
+    )
+    is_active = models.BooleanField(_("在用"), default=True)
+    material_types = models.ManyToManyField(
+        MaterialType, through="MaterialRequirement", related_name="items", verbose_name=_("申请材料")
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("事项")
+        verbose_name_plural = _("事项")
+        indexes = [models.Index(fields=["department", "is_active"], name="item_department_active")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(auto_decide=False) | Q(requires_presence=False),
+                name="item_auto_decide_not_in_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class MaterialRequirement(models.Model):
+    """One material an item asks for. A requirement whose material a certificate
+    satisfies is the item's prerequisite (前置证照): the certificate-flow edge of the catalogue."""
+
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="requirements")
+    material_type = models.ForeignKey(MaterialType, on_delete=models.PROTECT, related_name="requirements")
+    is_required = models.BooleanField(_("必交"), default=True)
+    note = models.CharField(_("要求说明"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        ordering = ["item", "position", "id"]
+        verbose_name = _("材料要求")
+        verbose_name_plural = _("材料要求")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "material_type"], name="requirement_unique_material")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.code} ← {self.material_type.code}"
+
+
+class Bundle(models.Model):
+    """A "one thing" (一件事): the items a citizen's matter needs, handled as one case."""
+
+    code = models.CharField(_("代码"), max_length=40, unique=True, validators=[code_validator])
+    name = models.CharField(_("名称"), max_length=200)
+    description = models.TextField(_("说明"), blank=True)
+    audience = models.CharField(_("服务对象"), max_length=20, choices=Audience.choices, default=Audience.BOTH)
+    life_event = models.CharField(_("主题"), max_length=20, choices=LifeEvent.choices, default=LifeEvent.OTHER)
+    is_all_or_nothing = models.BooleanField(
+        _("整体办理"), default=False, help_text=_("一项不予批准时，其余事项一并终止。")
+    )
+    items = models.ManyToManyField(ServiceItem, through="BundleItem", related_name="bundles", verbose_name=_("事项"))
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("一件事")
+        verbose_name_plural = _("一件事")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class BundleItem(models.Model):
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="bundle_items")
+    item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="bundle_items")
+    position = models.PositiveSmallIntegerField(_("顺序"))
+
+    class Meta:
+        ordering = ["bundle", "position"]
+        verbose_name = _("一件事所含事项")
+        verbose_name_plural = _("一件事所含事项")
+        constraints = [
+            models.UniqueConstraint(fields=["bundle", "item"], name="bundle_item_unique_item"),
+            models.UniqueConstraint(fields=["bundle", "position"], name="bundle_item_unique_position"),
+        ]
+
+
+class SharingAgreement(models.Model):
+    """Which department may read which registry, and for what. No agreement, no read."""
+
+    consumer = models.ForeignKey(
+        Department, verbose_name=_("使用部门"), on_delete=models.CASCADE, related_name="sharing_agreements"
+    )
+    registry = models.ForeignKey(
+        Registry, verbose_name=_("共享数据库"), on_delete=models.CASCADE, related_name="sharing_agreements"
+    )
+    purpose = models.CharField(_("约定用途"), max_length=200)
+    valid_from = models.DateField(_("生效日期"))
+    valid_until = models.DateField(_("失效日期"), null=True, blank=True)
+    is_active = models.BooleanField(_("有效"), default=True)
+
+    class Meta:
+        ordering = ["consumer", "registry"]
+        verbose_name = _("共享协议")
+        verbose_name_plural = _("共享协议")
+        constraints = [
+            models.UniqueConstraint(fields=["consumer", "registry"], name="sharing_unique_consumer_registry"),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="sharing_valid_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consumer.code} → {self.registry.code}"
+
+
+class StaffProfile(models.Model):
+    """What a staff user is (clerk, reviewer...) and for which department."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    department = models.ForeignKey(
+        Department, verbose_name=_("部门"), on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+
+    class Meta:
+        verbose_name = _("工作人员")
+        verbose_name_plural = _("工作人员")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role__in=[Role.REVIEWER, Role.DEPARTMENT_SYSTEM]) | Q(department__isnull=False),
+                name="staff_reviewer_has_department",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from cases.api.urls import urlpatterns as cases_api_urls
+from departments.api.urls import urlpatterns as departments_api_urls
+
+api_v1 = [
+    *departments_api_urls,
+    *cases_api_urls,
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/ui/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="schema-ui"),
+]
+
+urlpatterns = [
+    path("", include("cases.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"))),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
