@@ -105,7 +105,7 @@ class RegistryRecord(models.Model):
 
     registry = models.ForeignKey(Registry, on_delete=models.CASCADE, related_name="records")
     subject_id = models.CharField(_("主体号码"), max_length=18, help_text=_("身份证号码或统一社会信用代码。"))
-    data = models.JSONField(_("数据"), default=dict)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:

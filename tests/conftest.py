@@ -1,0 +1,39 @@
+import pytest
+
+from departments.constants import Role
+from tests.factories import DepartmentFactory, StaffFactory
+
+
+@pytest.fixture
+def department(db):
+    return DepartmentFactory(code="A", name="市市场监督管理局")
+
+
+@pytest.fixture
+def other_department(db):
+    return DepartmentFactory(code="B", name="市公安局")
+
+
+@pytest.fixture
+def clerk(db):
+    return StaffFactory(username="clerk_test", role=Role.CLERK)
+
+
+@pytest.fixture
+def agent(db):
+    return StaffFactory(username="agent_test", role=Role.AGENT)
+
+
+@pytest.fixture
+def reviewer(department):
+    return StaffFactory(username="reviewer_test", role=Role.REVIEWER, department=department)
+
+
+@pytest.fixture
+def other_reviewer(other_department):
+    return StaffFactory(username="reviewer_other", role=Role.REVIEWER, department=other_department)
+
+
+@pytest.fixture
+def superuser(db):
+    return StaffFactory(username="root_test", role=Role.SUPERVISOR, is_superuser=True)
