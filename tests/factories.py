@@ -54,7 +54,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", settings.DEMO_PASSWORD)
+    password = factory.django.Password(settings.DEMO_PASSWORD)
     is_staff = True
 
 
