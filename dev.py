@@ -37,7 +37,7 @@ def run(*command: str | os.PathLike, env: dict[str, str] | None = None) -> None:
 
 
 def ensure_environment() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - runs under whatever python3 the machine has
         sys.exit(f"OneWindow needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     if not PYTHON.exists():
         say("creating the virtual environment in .venv")
@@ -46,7 +46,7 @@ def ensure_environment() -> None:
     if not STAMP.exists() or STAMP.read_text() != wanted:
         say("installing OneWindow and its dependencies (first run only)")
         run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-        run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[dev,postgres]")
+        run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[dev,full]")
         STAMP.write_text(wanted)
 
 
@@ -60,7 +60,9 @@ def command_run(arguments: list[str]) -> None:
     manage("migrate", "--no-input")
     say("loading the demo data (departments, catalogue, registries, logins)")
     manage("load_demo")
-    say(f"serving http://{address}/ — log in as clerk / onewindow-demo (all demo logins in README.md)")
+    say(
+        f"serving http://{address}/ — log in as clerk / onewindow-demo (all demo logins in README.md)"
+    )
     manage("runserver", address)
 
 
@@ -69,18 +71,29 @@ def command_test(arguments: list[str]) -> None:
     real PostgreSQL server started for the run. With arguments, only pytest on
     SQLite with those arguments (for a quick local loop)."""
     ensure_environment()
-    embedded = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")}
+    embedded = {
+        key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")
+    }
     if arguments:
         run(PYTHON, "-m", "pytest", *arguments, env=embedded)
         return
     say("tests on the embedded default (SQLite, tasks in-process)")
-    run(PYTHON, "-m", "pytest", env=embedded)
+    run(PYTHON, "-m", "pytest", "-n", "auto", env=embedded)
     sys.path.insert(0, str(ROOT))
     from tools.servers import postgres_server
 
     with postgres_server() as database_url:
         say(f"the same tests on PostgreSQL ({database_url})")
-        run(PYTHON, "-m", "pytest", "-p", "no:cacheprovider", env={**embedded, "DATABASE_URL": database_url})
+        run(
+            PYTHON,
+            "-m",
+            "pytest",
+            "-n",
+            "auto",
+            "-p",
+            "no:cacheprovider",
+            env={**embedded, "DATABASE_URL": database_url},
+        )
 
 
 COMMANDS = {"run": command_run, "test": command_test}

@@ -48,7 +48,10 @@ def normalise_identifier(value: str) -> str:
 
 
 def resident_id_check_character(first_17_digits: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first_17_digits, RESIDENT_ID_WEIGHTS, strict=True))
+    total = sum(
+        int(digit) * weight
+        for digit, weight in zip(first_17_digits, RESIDENT_ID_WEIGHTS, strict=True)
+    )
     return RESIDENT_ID_CHECK_CHARACTERS[total % 11]
 
 
@@ -67,7 +70,9 @@ def validate_resident_id(value: str) -> None:
         )
     if number[:2] not in PROVINCE_CODES:
         raise ValidationError(
-            _("居民身份证号码的地区码 %(region)s 不存在（前两位 %(province)s 不是省级行政区划代码）。"),
+            _(
+                "居民身份证号码的地区码 %(region)s 不存在（前两位 %(province)s 不是省级行政区划代码）。"
+            ),
             code="resident_id_region",
             params={"region": number[:6], "province": number[:2]},
         )
@@ -89,7 +94,9 @@ def validate_resident_id(value: str) -> None:
     expected = resident_id_check_character(number[:17])
     if number[17] != expected:
         raise ValidationError(
-            _("居民身份证号码校验码错误：最后一位应为 %(expected)s，而不是 %(actual)s。请核对号码。"),
+            _(
+                "居民身份证号码校验码错误：最后一位应为 %(expected)s，而不是 %(actual)s。请核对号码。"
+            ),
             code="resident_id_check",
             params={"expected": expected, "actual": number[17]},
         )
@@ -114,7 +121,9 @@ def validate_uscc(value: str) -> None:
     bad = sorted({character for character in code if character not in USCC_CHARSET})
     if bad:
         raise ValidationError(
-            _("统一社会信用代码含有不允许的字符 %(characters)s（不使用 I、O、S、V、Z 及小写字母以外的符号）。"),
+            _(
+                "统一社会信用代码含有不允许的字符 %(characters)s（不使用 I、O、S、V、Z 及小写字母以外的符号）。"
+            ),
             code="uscc_characters",
             params={"characters": "、".join(bad)},
         )
@@ -133,7 +142,9 @@ def validate_uscc(value: str) -> None:
     expected = uscc_check_character(code[:17])
     if code[17] != expected:
         raise ValidationError(
-            _("统一社会信用代码校验码错误：最后一位应为 %(expected)s，而不是 %(actual)s。请核对代码。"),
+            _(
+                "统一社会信用代码校验码错误：最后一位应为 %(expected)s，而不是 %(actual)s。请核对代码。"
+            ),
             code="uscc_check",
             params={"expected": expected, "actual": code[17]},
         )

@@ -23,6 +23,7 @@ from .constants import (
     RegistryKind,
     Role,
 )
+from .identifiers import mask_id_number, validate_uscc
 
 code_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9_.-]{0,39}$",
@@ -34,11 +35,19 @@ department_code_validator = RegexValidator(
 
 
 class Department(models.Model):
-    code = models.CharField(_("代码"), max_length=2, unique=True, validators=[department_code_validator])
+    code = models.CharField(
+        _("代码"), max_length=2, unique=True, validators=[department_code_validator]
+    )
     name = models.CharField(_("名称"), max_length=100, unique=True)
-    level = models.CharField(_("层级"), max_length=10, choices=DepartmentLevel.choices, default=DepartmentLevel.CITY)
+    level = models.CharField(
+        _("层级"), max_length=10, choices=DepartmentLevel.choices, default=DepartmentLevel.CITY
+    )
     credit_code = models.CharField(
-        _("统一社会信用代码"), max_length=18, blank=True, help_text=_("电子证照标识中的颁发机构代码。")
+        _("统一社会信用代码"),
+        max_length=18,
+        blank=True,
+        help_text=_("电子证照标识中的颁发机构代码。"),
+        validators=[validate_uscc],
     )
     is_active = models.BooleanField(_("在用"), default=True)
 
@@ -55,7 +64,10 @@ class CertificateType(models.Model):
     code = models.CharField(_("代码"), max_length=40, unique=True, validators=[code_validator])
     name = models.CharField(_("名称"), max_length=100)
     issuing_department = models.ForeignKey(
-        Department, verbose_name=_("颁发部门"), on_delete=models.PROTECT, related_name="certificate_types"
+        Department,
+        verbose_name=_("颁发部门"),
+        on_delete=models.PROTECT,
+        related_name="certificate_types",
     )
     validity_days = models.PositiveIntegerField(
         _("有效期（天）"), null=True, blank=True, help_text=_("留空表示长期有效。")
@@ -93,6 +105,7 @@ class Registry(models.Model):
             models.CheckConstraint(
                 condition=Q(connector=ConnectorKind.LOCAL) | ~Q(endpoint_url=""),
                 name="registry_http_needs_endpoint",
+                violation_error_message=_("部门HTTP接口方式必须填写接口地址。"),
             )
         ]
 
@@ -103,8 +116,12 @@ class Registry(models.Model):
 class RegistryRecord(models.Model):
     """One subject's entry in a local-table registry (the default and the demo connector)."""
 
-    registry = models.ForeignKey(Registry, on_delete=models.CASCADE, related_name="records")
-    subject_id = models.CharField(_("主体号码"), max_length=18, help_text=_("身份证号码或统一社会信用代码。"))
+    registry = models.ForeignKey(
+        Registry, verbose_name=_("共享数据库"), on_delete=models.CASCADE, related_name="records"
+    )
+    subject_id = models.CharField(
+        _("主体号码"), max_length=18, help_text=_("身份证号码或统一社会信用代码。")
+    )
     data = models.JSONField(_("数据"), default=dict, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -112,11 +129,13 @@ class RegistryRecord(models.Model):
         verbose_name = _("共享数据记录")
         verbose_name_plural = _("共享数据记录")
         constraints = [
-            models.UniqueConstraint(fields=["registry", "subject_id"], name="registry_record_unique_subject")
+            models.UniqueConstraint(
+                fields=["registry", "subject_id"], name="registry_record_unique_subject"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.registry.code}:{self.subject_id}"
+        return f"{self.registry.code}:{mask_id_number(self.subject_id)}"
 
 
 class MaterialType(models.Model):
@@ -164,17 +183,25 @@ class ServiceItem(models.Model):
     department = models.ForeignKey(
         Department, verbose_name=_("实施部门"), on_delete=models.PROTECT, related_name="items"
     )
-    kind = models.CharField(_("事项类型"), max_length=20, choices=ItemKind.choices, default=ItemKind.LICENCE)
-    audience = models.CharField(_("服务对象"), max_length=20, choices=Audience.choices, default=Audience.BOTH)
+    kind = models.CharField(
+        _("事项类型"), max_length=20, choices=ItemKind.choices, default=ItemKind.LICENCE
+    )
+    audience = models.CharField(
+        _("服务对象"), max_length=20, choices=Audience.choices, default=Audience.BOTH
+    )
     legal_basis = models.TextField(_("设定依据"), blank=True)
     promised_working_days = models.PositiveSmallIntegerField(
         _("承诺办结时限（工作日）"), validators=[MinValueValidator(0)]
     )
-    fee = models.DecimalField(_("收费（元）"), max_digits=10, decimal_places=2, default=Decimal("0"))
+    fee = models.DecimalField(
+        _("收费（元）"), max_digits=10, decimal_places=2, default=Decimal("0")
+    )
     requires_presence = models.BooleanField(
         _("需本人到场"), default=False, help_text=_("需采集照片、指纹等，必须本人到窗口。")
     )
-    auto_decide = models.BooleanField(_("秒批"), default=False, help_text=_("所有核验通过时自动批准。"))
+    auto_decide = models.BooleanField(
+        _("秒批"), default=False, help_text=_("所有核验通过时自动批准。")
+    )
     produces = models.ForeignKey(
         CertificateType,
         verbose_name=_("产生证照"),
@@ -187,11 +214,16 @@ class ServiceItem(models.Model):
         _("表单字段"),
         default=list,
         blank=True,
-        help_text=_("申请表字段及其预填来源，例如 [{\"name\": \"spouse_name\", \"label\": \"配偶姓名\", \"prefill\": \"population.spouse_name\"}]。"),
+        help_text=_(
+            '申请表字段及其预填来源，例如 [{"name": "spouse_name", "label": "配偶姓名", "prefill": "POPULATION.spouse_name"}]。'
+        ),
     )
     is_active = models.BooleanField(_("在用"), default=True)
     material_types = models.ManyToManyField(
-        MaterialType, through="MaterialRequirement", related_name="items", verbose_name=_("申请材料")
+        MaterialType,
+        through="MaterialRequirement",
+        related_name="items",
+        verbose_name=_("申请材料"),
     )
 
     class Meta:
@@ -203,6 +235,7 @@ class ServiceItem(models.Model):
             models.CheckConstraint(
                 condition=Q(auto_decide=False) | Q(requires_presence=False),
                 name="item_auto_decide_not_in_person",
+                violation_error_message=_("需本人到场的事项不能设为秒批。"),
             )
         ]
 
@@ -214,8 +247,15 @@ class MaterialRequirement(models.Model):
     """One material an item asks for. A requirement whose material a certificate
     satisfies is the item's prerequisite (前置证照): the certificate-flow edge of the catalogue."""
 
-    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="requirements")
-    material_type = models.ForeignKey(MaterialType, on_delete=models.PROTECT, related_name="requirements")
+    item = models.ForeignKey(
+        ServiceItem, verbose_name=_("事项"), on_delete=models.CASCADE, related_name="requirements"
+    )
+    material_type = models.ForeignKey(
+        MaterialType,
+        verbose_name=_("材料类型"),
+        on_delete=models.PROTECT,
+        related_name="requirements",
+    )
     is_required = models.BooleanField(_("必交"), default=True)
     note = models.CharField(_("要求说明"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(_("顺序"), default=0)
@@ -225,7 +265,9 @@ class MaterialRequirement(models.Model):
         verbose_name = _("材料要求")
         verbose_name_plural = _("材料要求")
         constraints = [
-            models.UniqueConstraint(fields=["item", "material_type"], name="requirement_unique_material")
+            models.UniqueConstraint(
+                fields=["item", "material_type"], name="requirement_unique_material"
+            )
         ]
 
     def __str__(self) -> str:
@@ -238,12 +280,18 @@ class Bundle(models.Model):
     code = models.CharField(_("代码"), max_length=40, unique=True, validators=[code_validator])
     name = models.CharField(_("名称"), max_length=200)
     description = models.TextField(_("说明"), blank=True)
-    audience = models.CharField(_("服务对象"), max_length=20, choices=Audience.choices, default=Audience.BOTH)
-    life_event = models.CharField(_("主题"), max_length=20, choices=LifeEvent.choices, default=LifeEvent.OTHER)
+    audience = models.CharField(
+        _("服务对象"), max_length=20, choices=Audience.choices, default=Audience.BOTH
+    )
+    life_event = models.CharField(
+        _("主题"), max_length=20, choices=LifeEvent.choices, default=LifeEvent.OTHER
+    )
     is_all_or_nothing = models.BooleanField(
         _("整体办理"), default=False, help_text=_("一项不予批准时，其余事项一并终止。")
     )
-    items = models.ManyToManyField(ServiceItem, through="BundleItem", related_name="bundles", verbose_name=_("事项"))
+    items = models.ManyToManyField(
+        ServiceItem, through="BundleItem", related_name="bundles", verbose_name=_("事项")
+    )
 
     class Meta:
         ordering = ["code"]
@@ -255,8 +303,12 @@ class Bundle(models.Model):
 
 
 class BundleItem(models.Model):
-    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="bundle_items")
-    item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="bundle_items")
+    bundle = models.ForeignKey(
+        Bundle, verbose_name=_("一件事"), on_delete=models.CASCADE, related_name="bundle_items"
+    )
+    item = models.ForeignKey(
+        ServiceItem, verbose_name=_("事项"), on_delete=models.PROTECT, related_name="bundle_items"
+    )
     position = models.PositiveSmallIntegerField(_("顺序"))
 
     class Meta:
@@ -265,18 +317,29 @@ class BundleItem(models.Model):
         verbose_name_plural = _("一件事所含事项")
         constraints = [
             models.UniqueConstraint(fields=["bundle", "item"], name="bundle_item_unique_item"),
-            models.UniqueConstraint(fields=["bundle", "position"], name="bundle_item_unique_position"),
+            models.UniqueConstraint(
+                fields=["bundle", "position"], name="bundle_item_unique_position"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.bundle.code} #{self.position} {self.item.code}"
 
 
 class SharingAgreement(models.Model):
     """Which department may read which registry, and for what. No agreement, no read."""
 
     consumer = models.ForeignKey(
-        Department, verbose_name=_("使用部门"), on_delete=models.CASCADE, related_name="sharing_agreements"
+        Department,
+        verbose_name=_("使用部门"),
+        on_delete=models.CASCADE,
+        related_name="sharing_agreements",
     )
     registry = models.ForeignKey(
-        Registry, verbose_name=_("共享数据库"), on_delete=models.CASCADE, related_name="sharing_agreements"
+        Registry,
+        verbose_name=_("共享数据库"),
+        on_delete=models.CASCADE,
+        related_name="sharing_agreements",
     )
     purpose = models.CharField(_("约定用途"), max_length=200)
     valid_from = models.DateField(_("生效日期"))
@@ -288,10 +351,13 @@ class SharingAgreement(models.Model):
         verbose_name = _("共享协议")
         verbose_name_plural = _("共享协议")
         constraints = [
-            models.UniqueConstraint(fields=["consumer", "registry"], name="sharing_unique_consumer_registry"),
+            models.UniqueConstraint(
+                fields=["consumer", "registry"], name="sharing_unique_consumer_registry"
+            ),
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
                 name="sharing_valid_range",
+                violation_error_message=_("失效日期不能早于生效日期。"),
             ),
         ]
 
@@ -302,10 +368,20 @@ class SharingAgreement(models.Model):
 class StaffProfile(models.Model):
     """What a staff user is (clerk, reviewer...) and for which department."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+    )
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
     department = models.ForeignKey(
-        Department, verbose_name=_("部门"), on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+        Department,
+        verbose_name=_("部门"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
     )
 
     class Meta:
@@ -313,8 +389,10 @@ class StaffProfile(models.Model):
         verbose_name_plural = _("工作人员")
         constraints = [
             models.CheckConstraint(
-                condition=~Q(role__in=[Role.REVIEWER, Role.DEPARTMENT_SYSTEM]) | Q(department__isnull=False),
+                condition=~Q(role__in=[Role.REVIEWER, Role.DEPARTMENT_SYSTEM])
+                | Q(department__isnull=False),
                 name="staff_reviewer_has_department",
+                violation_error_message=_("部门审批人员和部门业务系统必须指定所属部门。"),
             )
         ]
 

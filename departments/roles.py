@@ -31,4 +31,7 @@ def has_role(user: Any, *roles: str) -> bool:
 def is_reviewer_of(user: Any, department_id: int) -> bool:
     if user is not None and getattr(user, "is_superuser", False):
         return True
-    return user_role(user) in (Role.REVIEWER, Role.DEPARTMENT_SYSTEM) and user_department_id(user) == department_id
+    return (
+        user_role(user) in (Role.REVIEWER, Role.DEPARTMENT_SYSTEM)
+        and user_department_id(user) == department_id
+    )

@@ -11,7 +11,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from cases.constants import ApplicantKind, ApprovalState, CaseState, Channel, HolderKind, IdType, VisitReason
+from cases.constants import (
+    ApplicantKind,
+    ApprovalState,
+    CaseState,
+    Channel,
+    HolderKind,
+    IdType,
+    VisitReason,
+)
 from cases.models import Applicant, Approval, Case, CaseMaterial, Certificate, Delivery, Visit
 from cases.services.numbers import tracking_number_new
 from departments.constants import ConnectorKind, ItemKind, RegistryKind, Role
@@ -40,7 +48,9 @@ def department_code(n: int) -> str:
 
 
 def resident_id(n: int) -> str:
-    return make_resident_id(region="510104", birth_date=dt.date(1980, 1, 1) + dt.timedelta(days=n), sequence=n % 1000)
+    return make_resident_id(
+        region="510104", birth_date=dt.date(1980, 1, 1) + dt.timedelta(days=n), sequence=n % 1000
+    )
 
 
 def uscc(n: int) -> str:
@@ -63,9 +73,12 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
         model = Department
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(department_code)
+    # 702 one- and two-letter codes; a long test run wraps around and reuses them.
+    code = factory.Sequence(lambda n: department_code(n % 702))
     name = factory.Sequence(lambda n: f"测试部门{n}")
-    credit_code = factory.Sequence(lambda n: make_uscc(authority="1", kind="1", region="510100", organisation_code=f"{n:09d}"))
+    credit_code = factory.Sequence(
+        lambda n: make_uscc(authority="1", kind="1", region="510100", organisation_code=f"{n:09d}")
+    )
 
 
 class StaffFactory(UserFactory):
@@ -161,7 +174,9 @@ class BundleFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"一件事{n}")
 
     @factory.post_generation
-    def with_items(self, create: bool, extracted: list[ServiceItem] | None, **kwargs: object) -> None:
+    def with_items(
+        self, create: bool, extracted: list[ServiceItem] | None, **kwargs: object
+    ) -> None:
         for position, item in enumerate(extracted or []):
             BundleItem.objects.create(bundle=self, item=item, position=position)
 
@@ -223,7 +238,9 @@ class CertificateFactory(factory.django.DjangoModelFactory):
     certificate_type = factory.SubFactory(CertificateTypeFactory)
     holder = factory.SubFactory(ApplicantFactory)
     holder_kind = HolderKind.PERSON
-    issuing_department = factory.LazyAttribute(lambda cert: cert.certificate_type.issuing_department)
+    issuing_department = factory.LazyAttribute(
+        lambda cert: cert.certificate_type.issuing_department
+    )
     valid_from = factory.LazyFunction(timezone.localdate)
 
 

@@ -48,10 +48,16 @@ def ensure_packages(*names: str) -> None:
     if not missing:
         return
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise SystemExit(f"Please install the Debian packages {' '.join(missing)} (needed by the tests).")
+        raise SystemExit(
+            f"Please install the Debian packages {' '.join(missing)} (needed by the tests)."
+        )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], check=True, env=env)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+        check=True,
+        env=env,
+    )
 
 
 def _wait_for_port(port: int, timeout: float = 30.0) -> None:
@@ -103,7 +109,18 @@ def postgres_server() -> Iterator[str]:
         try:
             _wait_for_port(port)
             subprocess.run(
-                _as_postgres_user([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "onewindow", "onewindow"]),
+                _as_postgres_user(
+                    [
+                        str(bin_dir / "createdb"),
+                        "-h",
+                        "127.0.0.1",
+                        "-p",
+                        str(port),
+                        "-U",
+                        "onewindow",
+                        "onewindow",
+                    ]
+                ),
                 check=True,
             )
             yield f"postgres://onewindow@127.0.0.1:{port}/onewindow"
@@ -121,7 +138,19 @@ def redis_server() -> Iterator[str]:
     base = Path(tempfile.mkdtemp(prefix="onewindow-redis-"))
     port = free_port()
     server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(base), "--save", "", "--appendonly", "no"],
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(base),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
         stdout=subprocess.DEVNULL,
     )
     try:

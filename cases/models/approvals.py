@@ -18,15 +18,23 @@ from .cases import Case
 class Approval(ConcurrentTransitionMixin, models.Model):
     """One department's decision on one item of a case: the parallel sub-task."""
 
-    case = models.ForeignKey(Case, verbose_name=_("办件"), on_delete=models.PROTECT, related_name="approvals")
-    item = models.ForeignKey(ServiceItem, verbose_name=_("事项"), on_delete=models.PROTECT, related_name="approvals")
+    case = models.ForeignKey(
+        Case, verbose_name=_("办件"), on_delete=models.PROTECT, related_name="approvals"
+    )
+    item = models.ForeignKey(
+        ServiceItem, verbose_name=_("事项"), on_delete=models.PROTECT, related_name="approvals"
+    )
     # Copied from the item at dispatch: the reviewer's filter, and the department
     # that decided even if the catalogue later moves the item.
     department = models.ForeignKey(
         Department, verbose_name=_("审批部门"), on_delete=models.PROTECT, related_name="approvals"
     )
     state = FSMField(
-        _("状态"), max_length=30, choices=ApprovalState.choices, default=ApprovalState.PENDING, protected=True
+        _("状态"),
+        max_length=30,
+        choices=ApprovalState.choices,
+        default=ApprovalState.PENDING,
+        protected=True,
     )
     waits_for = models.ManyToManyField(
         "self",
@@ -37,7 +45,9 @@ class Approval(ConcurrentTransitionMixin, models.Model):
         help_text=_("本案中产生本事项所需证照的其他审批。"),
     )
     due_date = models.DateField(_("承诺办结日期"), null=True, blank=True)
-    sla_colour = models.CharField(_("时限状态"), max_length=10, choices=SlaColour.choices, default=SlaColour.GREEN)
+    sla_colour = models.CharField(
+        _("时限状态"), max_length=10, choices=SlaColour.choices, default=SlaColour.GREEN
+    )
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     suspended_at = models.DateTimeField(_("暂停时间"), null=True, blank=True)
     decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
@@ -60,9 +70,13 @@ class Approval(ConcurrentTransitionMixin, models.Model):
         ordering = ["case", "id"]
         verbose_name = _("部门审批")
         verbose_name_plural = _("部门审批")
-        constraints = [models.UniqueConstraint(fields=["case", "item"], name="approval_unique_case_item")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "item"], name="approval_unique_case_item")
+        ]
         indexes = [
-            models.Index(fields=["department", "state", "due_date"], name="approval_department_queue"),
+            models.Index(
+                fields=["department", "state", "due_date"], name="approval_department_queue"
+            ),
             models.Index(fields=["state", "updated_at"], name="approval_state_updated"),
         ]
         permissions = [("decide_approval", _("可以作出审批决定"))]
@@ -76,20 +90,31 @@ class Approval(ConcurrentTransitionMixin, models.Model):
 
     # --- transitions ---
 
-    @transition(field=state, source=ApprovalState.WAITING, target=ApprovalState.PENDING, permission=permissions.is_administrator)
+    @transition(
+        field=state,
+        source=ApprovalState.WAITING,
+        target=ApprovalState.PENDING,
+        permission=permissions.is_administrator,
+    )
     def unblock(self) -> None:
         """The certificate this approval waited for now exists."""
         self.started_at = timezone.now()
 
     @transition(
-        field=state, source=ApprovalState.PENDING, target=ApprovalState.IN_REVIEW, permission=permissions.is_administrator
+        field=state,
+        source=ApprovalState.PENDING,
+        target=ApprovalState.IN_REVIEW,
+        permission=permissions.is_administrator,
     )
     def start_review(self, *, checks: list) -> None:
         """Automatic checks done; a reviewer decides."""
         self.checks = checks
 
     @transition(
-        field=state, source=ApprovalState.PENDING, target=ApprovalState.APPROVED, permission=permissions.is_administrator
+        field=state,
+        source=ApprovalState.PENDING,
+        target=ApprovalState.APPROVED,
+        permission=permissions.is_administrator,
     )
     def auto_approve(self, *, checks: list) -> None:
         """秒批: the item allows it and every check passed."""
@@ -142,7 +167,12 @@ class Approval(ConcurrentTransitionMixin, models.Model):
         if new_due_date is not None:
             self.due_date = new_due_date
 
-    @transition(field=state, source=APPROVAL_OPEN_STATES, target=ApprovalState.VOIDED, permission=permissions.is_administrator)
+    @transition(
+        field=state,
+        source=APPROVAL_OPEN_STATES,
+        target=ApprovalState.VOIDED,
+        permission=permissions.is_administrator,
+    )
     def void(self, *, decision_note: str) -> None:
         """The case was withdrawn, or a sibling of an all-or-nothing bundle was rejected."""
         self.decided_at = timezone.now()

@@ -33,13 +33,24 @@ class Case(ConcurrentTransitionMixin, models.Model):
     """
 
     tracking_no = models.CharField(_("办件编号"), max_length=20, unique=True)
-    applicant = models.ForeignKey(Applicant, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="cases")
+    applicant = models.ForeignKey(
+        Applicant, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="cases"
+    )
     items = models.ManyToManyField(ServiceItem, verbose_name=_("事项"), related_name="cases")
     bundle = models.ForeignKey(
-        Bundle, verbose_name=_("一件事"), on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
+        Bundle,
+        verbose_name=_("一件事"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
     )
-    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices, default=Channel.WINDOW)
-    state = FSMField(_("状态"), max_length=20, choices=CaseState.choices, default=CaseState.DRAFT, protected=True)
+    channel = models.CharField(
+        _("渠道"), max_length=10, choices=Channel.choices, default=Channel.WINDOW
+    )
+    state = FSMField(
+        _("状态"), max_length=20, choices=CaseState.choices, default=CaseState.DRAFT, protected=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("经办人"),
@@ -72,6 +83,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(
                 condition=~Q(channel=Channel.AGENT) | Q(created_by__isnull=False),
                 name="case_agent_channel_has_agent",
+                violation_error_message=_("代办件必须记录代办员。"),
             ),
         ]
         indexes = [
@@ -90,7 +102,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.submitted_at = timezone.now()
 
     @transition(
-        field=state, source=CaseState.SUBMITTED, target=CaseState.ACCEPTED, permission=permissions.is_window_staff
+        field=state,
+        source=CaseState.SUBMITTED,
+        target=CaseState.ACCEPTED,
+        permission=permissions.is_window_staff,
     )
     def accept(self, *, due_date: dt.date) -> None:
         self.accepted_at = timezone.now()
@@ -109,20 +124,40 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def supplement(self) -> None:
         self.submitted_at = timezone.now()
 
-    @transition(field=state, source=CaseState.SUBMITTED, target=CaseState.REFUSED, permission=permissions.is_clerk)
+    @transition(
+        field=state,
+        source=CaseState.SUBMITTED,
+        target=CaseState.REFUSED,
+        permission=permissions.is_clerk,
+    )
     def refuse(self, *, reason: str) -> None:
         self.refusal_reason = reason
         self.closed_at = timezone.now()
 
-    @transition(field=state, source=CaseState.ACCEPTED, target=CaseState.IN_REVIEW, permission=permissions.is_administrator)
+    @transition(
+        field=state,
+        source=CaseState.ACCEPTED,
+        target=CaseState.IN_REVIEW,
+        permission=permissions.is_administrator,
+    )
     def dispatch(self) -> None:
         """Fan out to the departments; the approvals are built by the dispatch service."""
 
-    @transition(field=state, source=CaseState.IN_REVIEW, target=CaseState.SUSPENDED, permission=permissions.is_administrator)
+    @transition(
+        field=state,
+        source=CaseState.IN_REVIEW,
+        target=CaseState.SUSPENDED,
+        permission=permissions.is_administrator,
+    )
     def suspend(self) -> None:
         """A department asked for a supplement: the SLA clock stops."""
 
-    @transition(field=state, source=CaseState.SUSPENDED, target=CaseState.IN_REVIEW, permission=permissions.is_administrator)
+    @transition(
+        field=state,
+        source=CaseState.SUSPENDED,
+        target=CaseState.IN_REVIEW,
+        permission=permissions.is_administrator,
+    )
     def resume(self) -> None:
         pass
 
@@ -137,32 +172,67 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.concluded_at = timezone.now()
         return CaseState.APPROVED if approved else CaseState.DENIED
 
-    @transition(field=state, source=CaseState.APPROVED, target=CaseState.ISSUED, permission=permissions.is_administrator)
+    @transition(
+        field=state,
+        source=CaseState.APPROVED,
+        target=CaseState.ISSUED,
+        permission=permissions.is_administrator,
+    )
     def issue(self) -> None:
         """Every certificate of the case is in the library."""
 
-    @transition(field=state, source=CaseState.ISSUED, target=CaseState.IN_DELIVERY, permission=permissions.is_clerk)
+    @transition(
+        field=state,
+        source=CaseState.ISSUED,
+        target=CaseState.IN_DELIVERY,
+        permission=permissions.is_clerk,
+    )
     def ship(self) -> None:
         pass
 
-    @transition(field=state, source=CaseState.IN_DELIVERY, target=CaseState.ISSUED, permission=permissions.is_clerk)
+    @transition(
+        field=state,
+        source=CaseState.IN_DELIVERY,
+        target=CaseState.ISSUED,
+        permission=permissions.is_clerk,
+    )
     def return_to_window(self) -> None:
         """The courier failed or returned the parcel: back in the window queue, nothing lost."""
 
-    @transition(field=state, source=CaseState.IN_DELIVERY, target=CaseState.CLOSED, permission=permissions.is_clerk)
+    @transition(
+        field=state,
+        source=CaseState.IN_DELIVERY,
+        target=CaseState.CLOSED,
+        permission=permissions.is_clerk,
+    )
     def deliver(self) -> None:
         self.closed_at = timezone.now()
 
-    @transition(field=state, source=CaseState.ISSUED, target=CaseState.CLOSED, permission=permissions.is_clerk)
+    @transition(
+        field=state,
+        source=CaseState.ISSUED,
+        target=CaseState.CLOSED,
+        permission=permissions.is_clerk,
+    )
     def collect(self) -> None:
         self.closed_at = timezone.now()
 
-    @transition(field=state, source=CaseState.DENIED, target=CaseState.CLOSED, permission=permissions.is_window_staff)
+    @transition(
+        field=state,
+        source=CaseState.DENIED,
+        target=CaseState.CLOSED,
+        permission=permissions.is_window_staff,
+    )
     def notify(self) -> None:
         """The applicant was told of the denial and its reasons."""
         self.closed_at = timezone.now()
 
-    @transition(field=state, source=CASE_WITHDRAWABLE_STATES, target=CaseState.WITHDRAWN, permission=permissions.is_window_staff)
+    @transition(
+        field=state,
+        source=CASE_WITHDRAWABLE_STATES,
+        target=CaseState.WITHDRAWN,
+        permission=permissions.is_window_staff,
+    )
     def withdraw(self) -> None:
         self.closed_at = timezone.now()
 
@@ -170,25 +240,51 @@ class Case(ConcurrentTransitionMixin, models.Model):
 class CaseEvent(AppendOnlyModel):
     """The timeline and audit trail of a case: every transition and every decision."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("办件"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
     approval = models.ForeignKey(
-        "cases.Approval", on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+        "cases.Approval",
+        verbose_name=_("审批"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
     )
     certificate = models.ForeignKey(
-        "cases.Certificate", on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+        "cases.Certificate",
+        verbose_name=_("证照"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
     )
     kind = models.CharField(_("类别"), max_length=20, choices=EventKind.choices)
-    name = models.CharField(_("事件"), max_length=50, help_text=_("转换或动作的名称，如 submit、approve。"))
+    name = models.CharField(
+        _("事件"), max_length=50, help_text=_("转换或动作的名称，如 submit、approve。")
+    )
     from_state = models.CharField(_("原状态"), max_length=30, blank=True)
     to_state = models.CharField(_("新状态"), max_length=30, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
     )
     actor_department = models.ForeignKey(
         Department, verbose_name=_("操作部门"), on_delete=models.PROTECT, null=True, blank=True
     )
     actor_label = models.CharField(
-        _("操作方"), max_length=100, blank=True, help_text=_("无用户时的操作方：系统、申请人、快递回调等。")
+        _("操作方"),
+        max_length=100,
+        blank=True,
+        help_text=_("无用户时的操作方：系统、申请人、快递回调等。"),
     )
     note = models.TextField(_("说明"), blank=True)
     data = models.JSONField(_("数据"), default=dict, blank=True)
@@ -208,11 +304,17 @@ class CaseEvent(AppendOnlyModel):
 class Visit(models.Model):
     """Each time the applicant had to come in person, and why. The goal is at most one."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="visits")
+    case = models.ForeignKey(
+        Case, verbose_name=_("办件"), on_delete=models.PROTECT, related_name="visits"
+    )
     reason = models.CharField(_("原因"), max_length=20, choices=VisitReason.choices)
     note = models.CharField(_("说明"), max_length=200, blank=True)
     clerk = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("接待人员"), on_delete=models.PROTECT, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接待人员"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
     )
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
 
@@ -229,9 +331,13 @@ class Visit(models.Model):
 class Rating(models.Model):
     """好差评: five levels and a comment, once per case."""
 
-    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="rating")
+    case = models.OneToOneField(
+        Case, verbose_name=_("办件"), on_delete=models.PROTECT, related_name="rating"
+    )
     level = models.PositiveSmallIntegerField(
-        _("评价"), choices=RatingLevel.choices, validators=[MinValueValidator(1), MaxValueValidator(5)]
+        _("评价"),
+        choices=RatingLevel.choices,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     comment = models.TextField(_("意见"), blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
@@ -239,7 +345,13 @@ class Rating(models.Model):
     class Meta:
         verbose_name = _("评价")
         verbose_name_plural = _("评价")
-        constraints = [models.CheckConstraint(condition=Q(level__gte=1, level__lte=5), name="rating_level_range")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=5),
+                name="rating_level_range",
+                violation_error_message=_("评价只能是1至5级。"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.level}"

@@ -26,29 +26,61 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
 
     number = models.CharField(_("证照编号"), max_length=60, unique=True)
     licence_id = models.CharField(
-        _("电子证照标识"), max_length=120, unique=True, null=True, blank=True, help_text=_("GB/T 36904 标识。")
+        _("电子证照标识"),
+        max_length=120,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("GB/T 36904 标识。"),
     )
     certificate_type = models.ForeignKey(
-        CertificateType, verbose_name=_("证照类型"), on_delete=models.PROTECT, related_name="certificates"
+        CertificateType,
+        verbose_name=_("证照类型"),
+        on_delete=models.PROTECT,
+        related_name="certificates",
     )
-    holder = models.ForeignKey(Applicant, verbose_name=_("持证主体"), on_delete=models.PROTECT, related_name="certificates")
+    holder = models.ForeignKey(
+        Applicant, verbose_name=_("持证主体"), on_delete=models.PROTECT, related_name="certificates"
+    )
     holder_kind = models.CharField(_("持证主体类别"), max_length=20, choices=HolderKind.choices)
     issuing_department = models.ForeignKey(
-        Department, verbose_name=_("颁发部门"), on_delete=models.PROTECT, related_name="certificates"
+        Department,
+        verbose_name=_("颁发部门"),
+        on_delete=models.PROTECT,
+        related_name="certificates",
     )
     # One approval issues at most one certificate (the first version): backs "never issued twice".
     approval = models.OneToOneField(
-        Approval, verbose_name=_("审批"), on_delete=models.PROTECT, null=True, blank=True, related_name="certificate"
+        Approval,
+        verbose_name=_("审批"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificate",
     )
     case = models.ForeignKey(
-        Case, verbose_name=_("办件"), on_delete=models.PROTECT, null=True, blank=True, related_name="certificates"
+        Case,
+        verbose_name=_("办件"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificates",
     )
     status = FSMField(
-        _("状态"), max_length=20, choices=CertificateStatus.choices, default=CertificateStatus.VALID, protected=True
+        _("状态"),
+        max_length=20,
+        choices=CertificateStatus.choices,
+        default=CertificateStatus.VALID,
+        protected=True,
     )
     version = models.PositiveIntegerField(_("版本"), default=1)
     supersedes = models.OneToOneField(
-        "self", verbose_name=_("替代的旧版本"), on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+        "self",
+        verbose_name=_("替代的旧版本"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
     )
     issued_at = models.DateTimeField(_("颁发时间"), default=timezone.now)
     valid_from = models.DateField(_("有效期起"))
@@ -57,7 +89,9 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     revoke_reason = models.CharField(_("注销原因"), max_length=300, blank=True)
     pdf = models.FileField(_("PDF"), upload_to="certificates/", blank=True)
     pdf_sha256 = models.CharField(_("PDF摘要"), max_length=64, blank=True)
-    verification_token = models.CharField(_("核验码"), max_length=64, unique=True, default=new_verification_token)
+    verification_token = models.CharField(
+        _("核验码"), max_length=64, unique=True, default=new_verification_token
+    )
     data = models.JSONField(_("证照信息"), default=dict, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -70,24 +104,43 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
                 name="certificate_valid_range",
             ),
-            models.CheckConstraint(condition=Q(version__gte=1), name="certificate_version_positive"),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="certificate_version_positive"
+            ),
         ]
         indexes = [
-            models.Index(fields=["holder", "certificate_type", "status"], name="certificate_holder_type"),
+            models.Index(
+                fields=["holder", "certificate_type", "status"], name="certificate_holder_type"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.certificate_type.name}"
 
-    @transition(field=status, source=CertificateStatus.VALID, target=CertificateStatus.REVOKED, permission=permissions.is_reviewer_of_certificate)
+    @transition(
+        field=status,
+        source=CertificateStatus.VALID,
+        target=CertificateStatus.REVOKED,
+        permission=permissions.is_reviewer_of_certificate,
+    )
     def revoke(self, *, reason: str) -> None:
         self.revoked_at = timezone.now()
         self.revoke_reason = reason
 
-    @transition(field=status, source=CertificateStatus.VALID, target=CertificateStatus.EXPIRED, permission=permissions.is_administrator)
+    @transition(
+        field=status,
+        source=CertificateStatus.VALID,
+        target=CertificateStatus.EXPIRED,
+        permission=permissions.is_administrator,
+    )
     def expire(self) -> None:
         pass
 
-    @transition(field=status, source=CertificateStatus.VALID, target=CertificateStatus.SUPERSEDED, permission=permissions.is_administrator)
+    @transition(
+        field=status,
+        source=CertificateStatus.VALID,
+        target=CertificateStatus.SUPERSEDED,
+        permission=permissions.is_administrator,
+    )
     def supersede(self) -> None:
         """A change or renewal issued a newer version; the old QR code points to it."""

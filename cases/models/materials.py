@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from departments.identifiers import mask_id_number
 from departments.models import Department, MaterialType, Registry, ServiceItem
 
 from ..constants import MaterialStatus, VerificationOutcome
@@ -23,21 +24,41 @@ class Verification(AppendOnlyModel):
     """The data-access log: one read of another department's registry, granted or denied."""
 
     registry = models.ForeignKey(
-        Registry, verbose_name=_("共享数据库"), on_delete=models.PROTECT, related_name="verifications"
+        Registry,
+        verbose_name=_("共享数据库"),
+        on_delete=models.PROTECT,
+        related_name="verifications",
     )
     subject_id = models.CharField(_("被查询主体"), max_length=18, db_index=True)
     applicant = models.ForeignKey(
-        Applicant, verbose_name=_("申请人"), on_delete=models.PROTECT, null=True, blank=True, related_name="verifications"
+        Applicant,
+        verbose_name=_("申请人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="verifications",
     )
     purpose = models.CharField(_("用证事由"), max_length=200)
     case = models.ForeignKey(
-        Case, verbose_name=_("办件"), on_delete=models.PROTECT, null=True, blank=True, related_name="verifications"
+        Case,
+        verbose_name=_("办件"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="verifications",
     )
     requesting_department = models.ForeignKey(
-        Department, verbose_name=_("查询部门"), on_delete=models.PROTECT, related_name="verifications"
+        Department,
+        verbose_name=_("查询部门"),
+        on_delete=models.PROTECT,
+        related_name="verifications",
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("查询人"), on_delete=models.PROTECT, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("查询人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
     )
     outcome = models.CharField(_("结果"), max_length=10, choices=VerificationOutcome.choices)
     request_sha256 = models.CharField(_("请求摘要"), max_length=64)
@@ -54,20 +75,31 @@ class Verification(AppendOnlyModel):
         indexes = [models.Index(fields=["applicant", "-created_at"], name="verification_applicant")]
 
     def __str__(self) -> str:
-        return f"{self.registry.code} {self.subject_id} {self.outcome}"
+        return f"{self.registry.code} {mask_id_number(self.subject_id)} {self.outcome}"
 
 
 class CaseMaterial(models.Model):
     """One material requirement of a case (each material type once) and how it was met."""
 
-    case = models.ForeignKey(Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="materials")
-    material_type = models.ForeignKey(
-        MaterialType, verbose_name=_("材料类型"), on_delete=models.PROTECT, related_name="case_materials"
+    case = models.ForeignKey(
+        Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="materials"
     )
-    status = models.CharField(_("状态"), max_length=20, choices=MaterialStatus.choices, default=MaterialStatus.MISSING)
+    material_type = models.ForeignKey(
+        MaterialType,
+        verbose_name=_("材料类型"),
+        on_delete=models.PROTECT,
+        related_name="case_materials",
+    )
+    status = models.CharField(
+        _("状态"), max_length=20, choices=MaterialStatus.choices, default=MaterialStatus.MISSING
+    )
     detail = models.CharField(_("来源说明"), max_length=300, blank=True)
     certificate = models.ForeignKey(
-        "cases.Certificate", verbose_name=_("复用证照"), on_delete=models.PROTECT, null=True, blank=True
+        "cases.Certificate",
+        verbose_name=_("复用证照"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
     )
     verification = models.ForeignKey(
         Verification, verbose_name=_("核验记录"), on_delete=models.PROTECT, null=True, blank=True
@@ -76,7 +108,11 @@ class CaseMaterial(models.Model):
         "self", verbose_name=_("复用的历史材料"), on_delete=models.PROTECT, null=True, blank=True
     )
     producing_item = models.ForeignKey(
-        ServiceItem, verbose_name=_("产生此材料的事项"), on_delete=models.PROTECT, null=True, blank=True
+        ServiceItem,
+        verbose_name=_("产生此材料的事项"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
     )
     file = models.FileField(_("文件"), upload_to=material_upload_path, blank=True)
     original_name = models.CharField(_("原文件名"), max_length=255, blank=True)
@@ -84,7 +120,9 @@ class CaseMaterial(models.Model):
     content_type = models.CharField(_("文件类型"), max_length=100, blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     evidence_declined = models.BooleanField(
-        _("申请人拒绝使用共享数据"), default=False, help_text=_("申请人选择提交纸质材料而非共享数据。")
+        _("申请人拒绝使用共享数据"),
+        default=False,
+        help_text=_("申请人选择提交纸质材料而非共享数据。"),
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -94,12 +132,16 @@ class CaseMaterial(models.Model):
         verbose_name = _("办件材料")
         verbose_name_plural = _("办件材料")
         constraints = [
-            models.UniqueConstraint(fields=["case", "material_type"], name="case_material_unique_type"),
-            models.CheckConstraint(
-                condition=~Q(status=MaterialStatus.UPLOADED) | ~Q(sha256=""), name="case_material_upload_has_hash"
+            models.UniqueConstraint(
+                fields=["case", "material_type"], name="case_material_unique_type"
             ),
             models.CheckConstraint(
-                condition=~Q(status=MaterialStatus.REUSED_CERTIFICATE) | Q(certificate__isnull=False),
+                condition=~Q(status=MaterialStatus.UPLOADED) | ~Q(sha256=""),
+                name="case_material_upload_has_hash",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=MaterialStatus.REUSED_CERTIFICATE)
+                | Q(certificate__isnull=False),
                 name="case_material_reuse_has_certificate",
             ),
             models.CheckConstraint(
@@ -107,7 +149,9 @@ class CaseMaterial(models.Model):
                 name="case_material_verified_has_log",
             ),
         ]
-        indexes = [models.Index(fields=["material_type", "status"], name="case_material_type_status")]
+        indexes = [
+            models.Index(fields=["material_type", "status"], name="case_material_type_status")
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.material_type.code} {self.status}"

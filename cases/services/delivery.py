@@ -23,15 +23,21 @@ def case_ship(*, case: Case, actor: Any) -> Case:
     return run_transition(case, "ship", actor=actor)
 
 
-def case_deliver(*, case: Case, actor: Any = None, actor_label: str = "", signed_by: str = "") -> Case:
+def case_deliver(
+    *, case: Case, actor: Any = None, actor_label: str = "", signed_by: str = ""
+) -> Case:
     return run_transition(
         case, "deliver", actor=actor, actor_label=actor_label, event_data={"signed_by": signed_by}
     )
 
 
-def case_return_to_window(*, case: Case, actor: Any = None, actor_label: str = "", reason: str = "") -> Case:
+def case_return_to_window(
+    *, case: Case, actor: Any = None, actor_label: str = "", reason: str = ""
+) -> Case:
     """A failed or returned parcel puts the case back in the window queue."""
-    return run_transition(case, "return_to_window", actor=actor, actor_label=actor_label, note=reason)
+    return run_transition(
+        case, "return_to_window", actor=actor, actor_label=actor_label, note=reason
+    )
 
 
 def case_notify_denial(*, case: Case, actor: Any = None, actor_label: str = "") -> Case:

@@ -23,7 +23,9 @@ def case_dispatch(*, case: Case, actor: Any = None, actor_label: str = "system")
     with transaction.atomic():
         case = run_transition(case, "dispatch", actor=actor, actor_label=actor_label)
         items = list(
-            case.items.select_related("department", "produces").prefetch_related("requirements__material_type")
+            case.items.select_related("department", "produces").prefetch_related(
+                "requirements__material_type"
+            )
         )
         producer_of = {item.produces_id: item for item in items if item.produces_id is not None}
         waits_on: dict[int, set[int]] = {}

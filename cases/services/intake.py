@@ -100,7 +100,9 @@ def case_accept(*, case: Case, actor: Any = None, actor_label: str = "") -> Case
     )
 
 
-def case_request_materials(*, case: Case, missing: list[str], actor: Any = None, actor_label: str = "") -> Case:
+def case_request_materials(
+    *, case: Case, missing: list[str], actor: Any = None, actor_label: str = ""
+) -> Case:
     """The one-time notice (一次性告知): every missing material, in one list."""
     return run_transition(
         case,
@@ -122,7 +124,9 @@ def case_refuse(*, case: Case, reason: str, actor: Any) -> Case:
     return run_transition(case, "refuse", actor=actor, note=reason, reason=reason)
 
 
-def case_withdraw(*, case: Case, actor: Any = None, actor_label: str = "", reason: str = "") -> Case:
+def case_withdraw(
+    *, case: Case, actor: Any = None, actor_label: str = "", reason: str = ""
+) -> Case:
     """The applicant withdraws. Open approvals end with it."""
     with transaction.atomic():
         case = run_transition(case, "withdraw", actor=actor, actor_label=actor_label, note=reason)

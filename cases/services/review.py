@@ -34,14 +34,22 @@ def case_conclude_if_complete(*, case: Case) -> Case:
         if not states or any(state in APPROVAL_OPEN_STATES for state in states):
             return locked
         approved = ApprovalState.REJECTED not in states and ApprovalState.APPROVED in states
-        return run_transition(locked, "conclude", actor=None, actor_label="system", approved=approved)
+        return run_transition(
+            locked, "conclude", actor=None, actor_label="system", approved=approved
+        )
 
 
 def approval_approve(*, approval: Approval, actor: Any, note: str = "") -> Approval:
     """The department grants the item; the case concludes if this was the last one."""
     with transaction.atomic():
         approval = run_transition(
-            approval, "approve", actor=actor, note=note, event_kind=EventKind.DECISION, by=actor, decision_note=note
+            approval,
+            "approve",
+            actor=actor,
+            note=note,
+            event_kind=EventKind.DECISION,
+            by=actor,
+            decision_note=note,
         )
         case_conclude_if_complete(case=approval.case)
     return approval
@@ -53,17 +61,26 @@ def approval_reject(*, approval: Approval, actor: Any, note: str) -> Approval:
         raise DecisionReasonRequiredError(_("不予准予必须写明理由。"))
     with transaction.atomic():
         approval = run_transition(
-            approval, "reject", actor=actor, note=note, event_kind=EventKind.DECISION, by=actor, decision_note=note
+            approval,
+            "reject",
+            actor=actor,
+            note=note,
+            event_kind=EventKind.DECISION,
+            by=actor,
+            decision_note=note,
         )
         if approval.case.bundle_id and approval.case.bundle.is_all_or_nothing:
             approvals_void_open(
-                case=approval.case, note=_("同一件事中的「%(item)s」不予准予。") % {"item": approval.item.name}
+                case=approval.case,
+                note=_("同一件事中的「%(item)s」不予准予。") % {"item": approval.item.name},
             )
         case_conclude_if_complete(case=approval.case)
     return approval
 
 
-def approval_request_supplement(*, approval: Approval, actor: Any, materials: list[str], note: str = "") -> Approval:
+def approval_request_supplement(
+    *, approval: Approval, actor: Any, materials: list[str], note: str = ""
+) -> Approval:
     """The department needs more: the applicant gets one list and the case clock stops."""
     if not materials:
         raise CaseError(_("要求补正时请列出需要补正的材料。"))
@@ -80,23 +97,39 @@ def approval_request_supplement(*, approval: Approval, actor: Any, materials: li
         )
         case = Case.objects.select_for_update().get(pk=approval.case_id)
         if case.state == CaseState.IN_REVIEW:
-            run_transition(case, "suspend", actor=None, actor_label="system", event_data={"approval": approval.pk})
+            run_transition(
+                case,
+                "suspend",
+                actor=None,
+                actor_label="system",
+                event_data={"approval": approval.pk},
+            )
     return approval
 
 
-def approval_receive_supplement(*, approval: Approval, actor: Any = None, actor_label: str = "") -> Approval:
+def approval_receive_supplement(
+    *, approval: Approval, actor: Any = None, actor_label: str = ""
+) -> Approval:
     """The supplement arrived: review resumes and the due date moves by the working days it waited."""
     with transaction.atomic():
         locked = Approval.objects.select_for_update().get(pk=approval.pk)
         new_due_date = None
         if locked.due_date and locked.suspended_at:
-            paused = working_days_between(timezone.localtime(locked.suspended_at).date(), timezone.localdate())
+            paused = working_days_between(
+                timezone.localtime(locked.suspended_at).date(), timezone.localdate()
+            )
             new_due_date = add_working_days(locked.due_date, paused) if paused else locked.due_date
         approval = run_transition(
-            locked, "receive_supplement", actor=actor, actor_label=actor_label, new_due_date=new_due_date
+            locked,
+            "receive_supplement",
+            actor=actor,
+            actor_label=actor_label,
+            new_due_date=new_due_date,
         )
         case = Case.objects.select_for_update().get(pk=approval.case_id)
-        still_waiting = Approval.objects.filter(case=case, state=ApprovalState.SUPPLEMENT_REQUESTED).exists()
+        still_waiting = Approval.objects.filter(
+            case=case, state=ApprovalState.SUPPLEMENT_REQUESTED
+        ).exists()
         if case.state == CaseState.SUSPENDED and not still_waiting:
             run_transition(case, "resume", actor=None, actor_label="system")
     return approval
@@ -106,7 +139,11 @@ def approvals_void_open(*, case: Case, note: str) -> int:
     """End every approval of the case that is not decided yet. Returns how many."""
     count = 0
     with transaction.atomic():
-        for approval in Approval.objects.select_for_update().filter(case=case, state__in=APPROVAL_OPEN_STATES):
-            run_transition(approval, "void", actor=None, actor_label="system", note=note, decision_note=note)
+        for approval in Approval.objects.select_for_update().filter(
+            case=case, state__in=APPROVAL_OPEN_STATES
+        ):
+            run_transition(
+                approval, "void", actor=None, actor_label="system", note=note, decision_note=note
+            )
             count += 1
     return count

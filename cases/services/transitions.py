@@ -21,7 +21,11 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 from departments.roles import user_department_id
 
 from ..constants import TRANSITION_LABELS, EventKind
-from ..exceptions import ConcurrentTransitionError, InvalidTransitionError, TransitionPermissionError
+from ..exceptions import (
+    ConcurrentTransitionError,
+    InvalidTransitionError,
+    TransitionPermissionError,
+)
 from ..models import Approval, Case, CaseEvent, Certificate
 
 Stateful = TypeVar("Stateful", Case, Approval, Certificate)
@@ -79,21 +83,32 @@ def run_transition(
         if not can_proceed(method):
             if current_state != seen_state:
                 raise ConcurrentTransitionError(
-                    _("%(what)s 已被他人处理：状态已由「%(seen)s」变为「%(current)s」，未能%(action)s。请刷新后再试。")
+                    _(
+                        "%(what)s 已被他人处理：状态已由「%(seen)s」变为「%(current)s」，未能%(action)s。请刷新后再试。"
+                    )
                     % {
                         "what": _describe(locked),
-                        "seen": str(dict(model._meta.get_field(field_name).flatchoices).get(seen_state, seen_state)),
+                        "seen": str(
+                            dict(model._meta.get_field(field_name).flatchoices).get(
+                                seen_state, seen_state
+                            )
+                        ),
                         "current": _state_label(locked, field_name),
                         "action": label,
                     }
                 )
             raise InvalidTransitionError(
                 _("%(what)s 当前状态为「%(current)s」，不能%(action)s。")
-                % {"what": _describe(locked), "current": _state_label(locked, field_name), "action": label}
+                % {
+                    "what": _describe(locked),
+                    "current": _state_label(locked, field_name),
+                    "action": label,
+                }
             )
         if actor is not None and not has_transition_perm(method, actor):
             raise TransitionPermissionError(
-                _("您没有权限对%(what)s执行「%(action)s」。") % {"what": _describe(locked), "action": label}
+                _("您没有权限对%(what)s执行「%(action)s」。")
+                % {"what": _describe(locked), "action": label}
             )
         method(**arguments)
         try:

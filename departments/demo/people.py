@@ -41,7 +41,11 @@ CHENGDU_DISTRICTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("510104", "锦江区", ("春熙路", "红星路二段", "东大街", "水井街", "莲桂南路", "静居寺路")),
     ("510105", "青羊区", ("人民中路一段", "青华路", "光华大道", "宽巷子", "西御街", "金阳路")),
     ("510106", "金牛区", ("一环路北三段", "茶店子东街", "蜀汉路", "营门口路", "沙湾路", "金府路")),
-    ("510107", "武侯区", ("人民南路四段", "科华北路", "玉林北路", "武侯祠大街", "桐梓林北路", "佳灵路")),
+    (
+        "510107",
+        "武侯区",
+        ("人民南路四段", "科华北路", "玉林北路", "武侯祠大街", "桐梓林北路", "佳灵路"),
+    ),
     ("510108", "成华区", ("建设路", "府青路二段", "双桥路", "猛追湾街", "二仙桥东路", "驷马桥路")),
     ("510112", "龙泉驿区", ("驿都大道", "龙泉街道北京路", "十陵街道成洛大道", "大面街道洪河大道")),
     ("510113", "青白江区", ("凤凰大道", "大弯南路", "华金大道一段")),
@@ -85,9 +89,15 @@ SURNAMES = (
     "尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 )
 SURNAME_WEIGHTS = [max(1, 30 - index // 3) for index in range(len(SURNAMES))]
-GIVEN_MALE = "伟强磊军洋勇杰涛明超刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林斌博文轩睿哲翔川渝蓉"
-GIVEN_FEMALE = "芳娜敏静丽艳娟霞秀英玲桂兰梅琳雪婷倩颖慧佳欣怡悦雯晴瑶琪萱涵诗梦雨蓉"
-GIVEN_EITHER = "子思嘉一佳天晓雨春海建志国德永家小文新玉金"
+# Given names: (first characters, last characters); a one-character given name uses the last pool.
+GIVEN_MALE = (
+    "子浩宇俊明志建国德永家文新天晓嘉思一海金承鸿",
+    "伟强磊军洋勇杰涛超刚平辉鹏华飞鑫波凯健帆旭宁龙林斌博轩睿哲翔川",
+)
+GIVEN_FEMALE = (
+    "思嘉佳晓雨春玉诗梦欣雅静丽美秀子紫若",
+    "芳娜敏静丽艳娟霞英玲兰梅琳雪婷倩颖慧怡悦雯晴瑶琪萱涵蓉",
+)
 
 # (position in the list, name, gender): rare characters the system must keep whole.
 RARE_NAMES: tuple[tuple[int, str, str], ...] = (
@@ -102,18 +112,22 @@ RARE_NAMES: tuple[tuple[int, str, str], ...] = (
 
 ETHNICITIES = ("藏族", "彝族", "羌族", "回族", "土家族", "苗族", "满族", "蒙古族")
 MOBILE_PREFIXES = (
-    "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 "
-    "166 173 177 180 181 182 183 184 185 186 187 188 189 191 198 199"
-).split()
+    "130", "131", "132", "133", "134", "135", "136", "137", "138", "139", "150", "151",
+    "152", "153", "155", "156", "157", "158", "159", "166", "173", "177", "180", "181",
+    "182", "183", "184", "185", "186", "187", "188", "189", "191", "198", "199",
+)  # fmt: skip
 
 TRADE_NAMES = (
-    "蓉城 锦华 天府 蜀香 川味 金沙 芙蓉 宽窄 熊猫 青城 峨眉 岷江 巴蜀 锦程 瑞丰 鑫源 恒信 德润 "
-    "盛世 嘉禾 汇通 华西 西岭 龙泉 望江 浣花 少城 玉垒 春熙 蓉欣 锦官 都江 银杏 杜鹃 川西 九眼"
-).split()
-TRADE_SUFFIXES = "轩 源 达 诚 泰 邦 丰 和 禾 通 信 创 途 汇 宏 瑞 辰 美".split()
+    "蓉城", "锦华", "天府", "蜀香", "川味", "金沙", "芙蓉", "宽窄", "熊猫", "青城", "峨眉", "岷江",
+    "巴蜀", "锦程", "瑞丰", "鑫源", "恒信", "德润", "盛世", "嘉禾", "汇通", "华西", "西岭", "龙泉",
+    "望江", "浣花", "少城", "玉垒", "春熙", "蓉欣", "锦官", "都江", "银杏", "杜鹃", "川西", "九眼",
+)  # fmt: skip
+TRADE_SUFFIXES = (
+    "轩", "源", "达", "诚", "泰", "邦", "丰", "和", "禾", "通", "信", "创", "途", "汇", "宏", "瑞", "辰", "美",
+)  # fmt: skip
 INDUSTRIES: tuple[tuple[str, str], ...] = (
     ("餐饮管理", "餐饮服务；餐饮管理；食品销售（仅销售预包装食品）；外卖递送服务"),
-    ("火锅店", "餐饮服务；食品经营；酒类经营"),
+    ("火锅餐饮", "餐饮服务；食品经营；酒类经营"),
     ("科技", "软件开发；信息技术咨询服务；信息系统集成服务；技术服务、技术开发、技术转让"),
     ("商贸", "日用百货销售；五金产品零售；服装服饰零售；针纺织品销售"),
     ("建筑工程", "建设工程施工；建筑劳务分包；住宅室内装饰装修；园林绿化工程施工"),
@@ -123,10 +137,19 @@ INDUSTRIES: tuple[tuple[str, str], ...] = (
     ("教育咨询", "教育咨询服务（不含涉许可审批的教育培训活动）；组织文化艺术交流活动"),
     ("物流", "道路货物运输（不含危险货物）；普通货物仓储服务；国内货物运输代理"),
     ("农业开发", "蔬菜种植；水果种植；农产品的生产、销售、加工、运输、贮藏"),
-    ("茶馆", "茶具销售；餐饮服务；棋牌室服务"),
+    ("茶文化传播", "茶具销售；餐饮服务；棋牌室服务；组织文化艺术交流活动"),
 )
 COMPANY_FORMS = ("有限公司", "有限公司", "有限公司", "有限责任公司")
-REGISTERED_CAPITALS = ("10.00", "30.00", "50.00", "100.00", "200.00", "500.00", "1000.00", "3000.00")
+REGISTERED_CAPITALS = (
+    "10.00",
+    "30.00",
+    "50.00",
+    "100.00",
+    "200.00",
+    "500.00",
+    "1000.00",
+    "3000.00",
+)
 CREDIT_RATINGS = ("A", "B", "M", "C", "D")
 CREDIT_RATING_WEIGHTS = (30, 40, 20, 7, 3)
 
@@ -257,10 +280,12 @@ def _make_persons(rng: random.Random, count: int) -> list[Person]:
 
 def _person_name(rng: random.Random, gender: str) -> str:
     surname = rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
-    pool = (GIVEN_MALE if gender == "男" else GIVEN_FEMALE) + GIVEN_EITHER
-    if rng.random() < 0.3:
-        return surname + rng.choice(pool)
-    return surname + rng.choice(GIVEN_EITHER + pool) + rng.choice(pool)
+    first_characters, last_characters = GIVEN_MALE if gender == "男" else GIVEN_FEMALE
+    if rng.random() < 0.25:
+        return surname + rng.choice(last_characters)
+    first = rng.choice(first_characters)
+    last = rng.choice(last_characters.replace(first, ""))
+    return surname + first + last
 
 
 def _birth_region(rng: random.Random) -> tuple[str, str]:
@@ -286,7 +311,9 @@ def _chengdu_address(rng: random.Random) -> str:
     )
 
 
-def _resident_id(rng: random.Random, region: str, birth_date: dt.date, gender: str, used: set[str]) -> str:
+def _resident_id(
+    rng: random.Random, region: str, birth_date: dt.date, gender: str, used: set[str]
+) -> str:
     while True:
         # GB 11643: the sequence is odd for men and even for women.
         sequence = rng.randrange(1 if gender == "男" else 2, 1000, 2)
@@ -331,12 +358,22 @@ def _pair_spouses(rng: random.Random, persons: list[Person]) -> None:
     Whoever is left without a partner of a plausible age is recorded as divorced,
     so every ``已婚`` record points at a spouse who points back.
     """
-    men = sorted((p for p in persons if p.marital_status == "已婚" and p.gender == "男"), key=lambda p: p.birth_date)
-    women = sorted((p for p in persons if p.marital_status == "已婚" and p.gender == "女"), key=lambda p: p.birth_date)
+    men = sorted(
+        (p for p in persons if p.marital_status == "已婚" and p.gender == "男"),
+        key=lambda p: p.birth_date,
+    )
+    women = sorted(
+        (p for p in persons if p.marital_status == "已婚" and p.gender == "女"),
+        key=lambda p: p.birth_date,
+    )
     unmatched_women = list(women)
     for husband in men:
         partner = next(
-            (wife for wife in unmatched_women if abs((wife.birth_date - husband.birth_date).days) <= 8 * 365),
+            (
+                wife
+                for wife in unmatched_women
+                if abs((wife.birth_date - husband.birth_date).days) <= 8 * 365
+            ),
             None,
         )
         if partner is None:
@@ -356,7 +393,9 @@ def _pair_spouses(rng: random.Random, persons: list[Person]) -> None:
 # --- organisations ----------------------------------------------------------
 
 
-def _make_organisations(rng: random.Random, count: int, persons: list[Person]) -> list[Organisation]:
+def _make_organisations(
+    rng: random.Random, count: int, persons: list[Person]
+) -> list[Organisation]:
     adults = [person for person in persons if person.age >= 25]
     # The first company is led by a person with a rare character in the name.
     rare_led = next((person for person in adults if "𠮷" in person.name), adults[0])
@@ -392,14 +431,17 @@ def _make_organisations(rng: random.Random, count: int, persons: list[Person]) -
 
 def _organisation_name(rng: random.Random, district: str, industry: str, used: set[str]) -> str:
     while True:
-        trade_name = rng.choice(TRADE_NAMES) + rng.choice(TRADE_SUFFIXES)
+        trade_name = rng.choice(TRADE_NAMES)
+        trade_name += rng.choice([suffix for suffix in TRADE_SUFFIXES if suffix not in trade_name])
         name = f"成都市{district}{trade_name}{industry}{rng.choice(COMPANY_FORMS)}"
         if name not in used:
             used.add(name)
             return name
 
 
-def _credit_code(rng: random.Random, district_region: str, established_on: dt.date, used: set[str]) -> str:
+def _credit_code(
+    rng: random.Random, district_region: str, established_on: dt.date, used: set[str]
+) -> str:
     region = district_region if rng.random() < 0.7 else "510100"
     while True:
         if established_on.year >= 2015:
@@ -407,7 +449,9 @@ def _credit_code(rng: random.Random, district_region: str, established_on: dt.da
             organisation_code = "MA" + "".join(rng.choice(USCC_CHARSET) for _ in range(7))
         else:
             organisation_code = f"{rng.randrange(10**8):08d}" + rng.choice(USCC_CHARSET)
-        code = make_uscc(authority="9", kind="1", region=region, organisation_code=organisation_code)
+        code = make_uscc(
+            authority="9", kind="1", region=region, organisation_code=organisation_code
+        )
         if code not in used:
             used.add(code)
             return code
@@ -435,7 +479,9 @@ def _make_records(
         if person.age in WORKING_AGE:
             records[SOCIAL_INSURANCE][person.resident_id] = _person_social_insurance(rng, person)
     for organisation in organisations:
-        records[SOCIAL_INSURANCE][organisation.credit_code] = _organisation_social_insurance(organisation)
+        records[SOCIAL_INSURANCE][organisation.credit_code] = _organisation_social_insurance(
+            organisation
+        )
 
     for organisation in organisations:
         records[TAX][organisation.credit_code] = _tax(rng)
@@ -446,7 +492,11 @@ def _make_records(
     used_title_numbers: set[str] = set()
     for person in persons:
         if rng.random() < 0.3:
-            titles = [_title(rng, used_title_numbers) for _ in range(1 if rng.random() < 0.8 else 2)]
+            titles = [
+                _title(rng, used_title_numbers) for _ in range(1 if rng.random() < 0.8 else 2)
+            ]
+            if rng.random() < 0.6:
+                titles[0]["address"] = person.address  # most owners live in their own flat
             records[REAL_ESTATE][person.resident_id] = {"titles": titles}
     return records
 
@@ -455,7 +505,11 @@ def _person_social_insurance(rng: random.Random, person: Person) -> dict[str, An
     possible_months = max(1, (person.age - 18) * 12)
     months_paid = rng.randint(max(1, possible_months // 4), possible_months)
     if rng.random() < 0.9:
-        return {"status": "正常参保", "months_paid": months_paid, "paid_through": _month_before(REFERENCE_DATE, 1)}
+        return {
+            "status": "正常参保",
+            "months_paid": months_paid,
+            "paid_through": _month_before(REFERENCE_DATE, 1),
+        }
     return {
         "status": "暂停参保",
         "months_paid": months_paid,

@@ -13,7 +13,6 @@ from cases.exceptions import ConcurrentTransitionError
 from cases.models import Approval, Case, CaseEvent
 from cases.services.intake import case_accept, case_request_materials
 from cases.services.review import approval_approve, approval_reject
-from cases.services.transitions import run_transition
 from tests.factories import ApprovalFactory, CaseFactory, ServiceItemFactory
 
 
@@ -27,7 +26,9 @@ def test_acting_on_a_stale_view_is_refused_with_a_clear_error(clerk):
     assert "已被他人处理" in str(error.value)
     assert "已受理" in str(error.value)
     assert Case.objects.get(pk=seen_by_first.pk).state == CaseState.ACCEPTED
-    assert list(CaseEvent.objects.filter(case_id=seen_by_first.pk).values_list("name", flat=True)) == ["accept"]
+    assert list(
+        CaseEvent.objects.filter(case_id=seen_by_first.pk).values_list("name", flat=True)
+    ) == ["accept"]
 
 
 @pytest.mark.django_db
@@ -58,7 +59,10 @@ def _race(functions):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=run, args=(index, function)) for index, function in enumerate(functions)]
+    threads = [
+        threading.Thread(target=run, args=(index, function))
+        for index, function in enumerate(functions)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -86,8 +90,12 @@ def test_two_clerks_accepting_at_once_exactly_one_wins(clerk, attempt):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_reviewers_deciding_one_approval_at_once_exactly_one_decision_stands(department, reviewer):
-    approval = ApprovalFactory(item=ServiceItemFactory(department=department), state=ApprovalState.IN_REVIEW)
+def test_two_reviewers_deciding_one_approval_at_once_exactly_one_decision_stands(
+    department, reviewer
+):
+    approval = ApprovalFactory(
+        item=ServiceItemFactory(department=department), state=ApprovalState.IN_REVIEW
+    )
     views = [Approval.objects.get(pk=approval.pk) for _ in range(2)]
     outcomes = _race(
         [
@@ -96,7 +104,9 @@ def test_two_reviewers_deciding_one_approval_at_once_exactly_one_decision_stands
         ]
     )
     assert sum(isinstance(outcome, Approval) for outcome in outcomes) == 1, outcomes
-    assert sum(isinstance(outcome, ConcurrentTransitionError) for outcome in outcomes) == 1, outcomes
+    assert sum(isinstance(outcome, ConcurrentTransitionError) for outcome in outcomes) == 1, (
+        outcomes
+    )
     decisions = CaseEvent.objects.filter(approval=approval, name__in=["approve", "reject"])
     assert decisions.count() == 1
     assert Approval.objects.get(pk=approval.pk).state == decisions.get().to_state

@@ -36,8 +36,12 @@ def test_an_empty_case_is_refused_and_nothing_is_written():
 @pytest.mark.django_db
 def test_the_same_idempotency_key_gives_the_same_case():
     applicant, item = ApplicantFactory(), ServiceItemFactory()
-    first = case_create(applicant=applicant, items=[item], channel=Channel.ONLINE, idempotency_key="k-1")
-    second = case_create(applicant=applicant, items=[item], channel=Channel.ONLINE, idempotency_key="k-1")
+    first = case_create(
+        applicant=applicant, items=[item], channel=Channel.ONLINE, idempotency_key="k-1"
+    )
+    second = case_create(
+        applicant=applicant, items=[item], channel=Channel.ONLINE, idempotency_key="k-1"
+    )
     assert first.pk == second.pk
     assert Case.objects.count() == 1
 
@@ -45,7 +49,9 @@ def test_the_same_idempotency_key_gives_the_same_case():
 @pytest.mark.django_db
 def test_accepting_sets_the_promised_date_from_the_slowest_item(clerk):
     items = [ServiceItemFactory(promised_working_days=days) for days in (1, 7, 3)]
-    case = case_submit(case=case_create(applicant=ApplicantFactory(), items=items, created_by=clerk), actor=clerk)
+    case = case_submit(
+        case=case_create(applicant=ApplicantFactory(), items=items, created_by=clerk), actor=clerk
+    )
     case = case_accept(case=case, actor=clerk)
     assert case.due_date == add_working_days(timezone.localdate(), 7)
 

@@ -40,7 +40,10 @@ def _restaurant_like_items():
     licence = CertificateTypeFactory(code="BUSINESS_LICENCE", issuing_department=market)
     name_item = ServiceItemFactory(code="A001", department=market, produces=name_approval)
     licence_item = ServiceItemFactory(code="A002", department=market, produces=licence)
-    MaterialRequirementFactory(item=licence_item, material_type=MaterialTypeFactory(code="NAME_NOTICE", satisfied_by=name_approval))
+    MaterialRequirementFactory(
+        item=licence_item,
+        material_type=MaterialTypeFactory(code="NAME_NOTICE", satisfied_by=name_approval),
+    )
     licence_material = MaterialTypeFactory(code="LICENCE_COPY", satisfied_by=licence)
     hygiene = ServiceItemFactory(code="C001", department=health)
     catering = ServiceItemFactory(code="A003", department=market)
@@ -57,7 +60,9 @@ def test_dispatch_starts_what_need_not_wait_and_builds_the_dependency_graph():
     assert case.state == CaseState.IN_REVIEW
     approvals = {approval.item.code: approval for approval in Approval.objects.filter(case=case)}
     assert approvals["A001"].state == ApprovalState.PENDING
-    assert {code for code, approval in approvals.items() if approval.state == ApprovalState.WAITING} == {
+    assert {
+        code for code, approval in approvals.items() if approval.state == ApprovalState.WAITING
+    } == {
         "A002",
         "C001",
         "A003",
@@ -115,7 +120,11 @@ def test_all_or_nothing_bundle_voids_siblings_on_rejection(department, reviewer)
 
 @pytest.mark.django_db
 def test_rejection_needs_a_reason(department, reviewer):
-    case = case_dispatch(case=CaseFactory(state=CaseState.ACCEPTED, items=[ServiceItemFactory(department=department)]))
+    case = case_dispatch(
+        case=CaseFactory(
+            state=CaseState.ACCEPTED, items=[ServiceItemFactory(department=department)]
+        )
+    )
     approval = run_transition(Approval.objects.get(case=case), "start_review", checks=[])
     with pytest.raises(CaseError):
         approval_reject(approval=approval, actor=reviewer, note="  ")
@@ -123,13 +132,17 @@ def test_rejection_needs_a_reason(department, reviewer):
 
 
 @pytest.mark.django_db
-def test_supplement_suspends_the_case_and_its_arrival_resumes_it_with_the_clock_extended(department, reviewer, clerk):
+def test_supplement_suspends_the_case_and_its_arrival_resumes_it_with_the_clock_extended(
+    department, reviewer, clerk
+):
     items = [ServiceItemFactory(department=department) for _ in range(2)]
     case = case_dispatch(case=CaseFactory(state=CaseState.ACCEPTED, items=items))
     first, second = Approval.objects.filter(case=case)
     for approval in (first, second):
         run_transition(approval, "start_review", checks=[])
-    approval_request_supplement(approval=first, actor=reviewer, materials=["FLOOR_PLAN", "LEASE"], note="请补正")
+    approval_request_supplement(
+        approval=first, actor=reviewer, materials=["FLOOR_PLAN", "LEASE"], note="请补正"
+    )
     case.refresh_from_db()
     assert case.state == CaseState.SUSPENDED
     first.refresh_from_db()
@@ -143,7 +156,9 @@ def test_supplement_suspends_the_case_and_its_arrival_resumes_it_with_the_clock_
     assert first.state == ApprovalState.IN_REVIEW
     assert case.state == CaseState.IN_REVIEW
     assert first.due_date > original_due
-    assert [event.name for event in CaseEvent.objects.filter(case=case, approval__isnull=True)][-2:] == [
+    assert [event.name for event in CaseEvent.objects.filter(case=case, approval__isnull=True)][
+        -2:
+    ] == [
         "suspend",
         "resume",
     ]
@@ -151,7 +166,11 @@ def test_supplement_suspends_the_case_and_its_arrival_resumes_it_with_the_clock_
 
 @pytest.mark.django_db
 def test_supplement_request_lists_materials(department, reviewer):
-    case = case_dispatch(case=CaseFactory(state=CaseState.ACCEPTED, items=[ServiceItemFactory(department=department)]))
+    case = case_dispatch(
+        case=CaseFactory(
+            state=CaseState.ACCEPTED, items=[ServiceItemFactory(department=department)]
+        )
+    )
     approval = run_transition(Approval.objects.get(case=case), "start_review", checks=[])
     with pytest.raises(CaseError):
         approval_request_supplement(approval=approval, actor=reviewer, materials=[])
@@ -162,6 +181,8 @@ def test_withdraw_voids_every_open_approval(department, clerk):
     items = [ServiceItemFactory(department=department) for _ in range(2)]
     case = case_dispatch(case=CaseFactory(state=CaseState.ACCEPTED, items=items))
     case_withdraw(case=case, actor=clerk, reason="申请人不再需要")
-    assert set(Approval.objects.filter(case=case).values_list("state", flat=True)) == {ApprovalState.VOIDED}
+    assert set(Approval.objects.filter(case=case).values_list("state", flat=True)) == {
+        ApprovalState.VOIDED
+    }
     case.refresh_from_db()
     assert case.state == CaseState.WITHDRAWN

@@ -14,7 +14,13 @@ from cases.constants import ApprovalState, CaseState, CertificateStatus
 from cases.exceptions import InvalidTransitionError, TransitionPermissionError
 from cases.models import Approval, Case, CaseEvent, Certificate
 from cases.services.transitions import run_transition
-from tests.factories import ApprovalFactory, CaseFactory, CertificateFactory, ServiceItemFactory, UserFactory
+from tests.factories import (
+    ApprovalFactory,
+    CaseFactory,
+    CertificateFactory,
+    ServiceItemFactory,
+    UserFactory,
+)
 
 DUE = dt.date(2026, 12, 31)
 
@@ -52,8 +58,16 @@ CASE_TRANSITIONS: dict[str, tuple[list[str], str, dict]] = {
 
 APPROVAL_TRANSITIONS: dict[str, tuple[list[str], str, dict]] = {
     "unblock": ([ApprovalState.WAITING], ApprovalState.PENDING, {}),
-    "start_review": ([ApprovalState.PENDING], ApprovalState.IN_REVIEW, {"checks": [{"registry": "TAX", "ok": True}]}),
-    "auto_approve": ([ApprovalState.PENDING], ApprovalState.APPROVED, {"checks": [{"registry": "TAX", "ok": True}]}),
+    "start_review": (
+        [ApprovalState.PENDING],
+        ApprovalState.IN_REVIEW,
+        {"checks": [{"registry": "TAX", "ok": True}]},
+    ),
+    "auto_approve": (
+        [ApprovalState.PENDING],
+        ApprovalState.APPROVED,
+        {"checks": [{"registry": "TAX", "ok": True}]},
+    ),
     "approve": ([ApprovalState.IN_REVIEW], ApprovalState.APPROVED, {"decision_note": "符合条件"}),
     "reject": ([ApprovalState.IN_REVIEW], ApprovalState.REJECTED, {"decision_note": "不符合条件"}),
     "request_supplement": (
@@ -63,7 +77,12 @@ APPROVAL_TRANSITIONS: dict[str, tuple[list[str], str, dict]] = {
     ),
     "receive_supplement": ([ApprovalState.SUPPLEMENT_REQUESTED], ApprovalState.IN_REVIEW, {}),
     "void": (
-        [ApprovalState.WAITING, ApprovalState.PENDING, ApprovalState.IN_REVIEW, ApprovalState.SUPPLEMENT_REQUESTED],
+        [
+            ApprovalState.WAITING,
+            ApprovalState.PENDING,
+            ApprovalState.IN_REVIEW,
+            ApprovalState.SUPPLEMENT_REQUESTED,
+        ],
         ApprovalState.VOIDED,
         {"decision_note": "申请人撤回"},
     ),
@@ -93,7 +112,9 @@ def table_states(table):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "state", "allowed", "target", "arguments"), _cases(CASE_TRANSITIONS))
+@pytest.mark.parametrize(
+    ("name", "state", "allowed", "target", "arguments"), _cases(CASE_TRANSITIONS)
+)
 def test_case_transition(name, state, allowed, target, arguments):
     case = CaseFactory(state=state)
     events_before = CaseEvent.objects.count()
@@ -112,7 +133,9 @@ def test_case_transition(name, state, allowed, target, arguments):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "state", "allowed", "target", "arguments"), _cases(APPROVAL_TRANSITIONS))
+@pytest.mark.parametrize(
+    ("name", "state", "allowed", "target", "arguments"), _cases(APPROVAL_TRANSITIONS)
+)
 def test_approval_transition(name, state, allowed, target, arguments):
     approval = ApprovalFactory(state=state)
     if allowed:
@@ -129,13 +152,18 @@ def test_approval_transition(name, state, allowed, target, arguments):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "state", "allowed", "target", "arguments"), _cases(CERTIFICATE_TRANSITIONS))
+@pytest.mark.parametrize(
+    ("name", "state", "allowed", "target", "arguments"), _cases(CERTIFICATE_TRANSITIONS)
+)
 def test_certificate_transition(name, state, allowed, target, arguments):
     certificate = CertificateFactory(status=state, case=CaseFactory(state=CaseState.CLOSED))
     if allowed:
         run_transition(certificate, name, actor=None, actor_label="system", **arguments)
         assert Certificate.objects.get(pk=certificate.pk).status == target
-        assert CaseEvent.objects.filter(certificate=certificate, name=name, to_state=target).count() == 1
+        assert (
+            CaseEvent.objects.filter(certificate=certificate, name=name, to_state=target).count()
+            == 1
+        )
     else:
         with pytest.raises(InvalidTransitionError):
             run_transition(certificate, name, actor=None, actor_label="system", **arguments)
@@ -175,11 +203,15 @@ def test_agent_may_submit_and_request_materials_but_not_refuse(agent):
     case = CaseFactory(state=CaseState.SUBMITTED)
     with pytest.raises(TransitionPermissionError):
         run_transition(case, "refuse", actor=agent, reason="材料不全")
-    assert run_transition(case, "request_materials", actor=agent).state == CaseState.PENDING_MATERIALS
+    assert (
+        run_transition(case, "request_materials", actor=agent).state == CaseState.PENDING_MATERIALS
+    )
 
 
 @pytest.mark.django_db
-def test_only_the_approvals_department_decides(department, other_department, reviewer, other_reviewer, clerk):
+def test_only_the_approvals_department_decides(
+    department, other_department, reviewer, other_reviewer, clerk
+):
     item = ServiceItemFactory(department=department)
     approval = ApprovalFactory(item=item, state=ApprovalState.IN_REVIEW)
     for outsider in (other_reviewer, clerk):
@@ -209,7 +241,10 @@ def test_only_the_issuing_department_revokes(department, reviewer, other_reviewe
     )
     with pytest.raises(TransitionPermissionError):
         run_transition(certificate, "revoke", actor=other_reviewer, reason="错误")
-    assert run_transition(certificate, "revoke", actor=reviewer, reason="错误").status == CertificateStatus.REVOKED
+    assert (
+        run_transition(certificate, "revoke", actor=reviewer, reason="错误").status
+        == CertificateStatus.REVOKED
+    )
 
 
 @pytest.mark.django_db
@@ -235,9 +270,9 @@ def test_every_transition_of_the_models_is_in_the_tables():
     def declared(model):
         return {
             transition.name
-            for transition in getattr(model, f"get_all_{'status' if model is Certificate else 'state'}_transitions")(
-                model()
-            )
+            for transition in getattr(
+                model, f"get_all_{'status' if model is Certificate else 'state'}_transitions"
+            )(model())
         }
 
     assert declared(Case) == set(CASE_TRANSITIONS)
