@@ -11,6 +11,7 @@ from django.utils import timezone
 from ..constants import ApprovalState
 from ..models import Approval, Case
 from ..workdays import add_working_days
+from .queue import approval_start_after_commit
 from .transitions import run_transition
 
 
@@ -18,7 +19,8 @@ def case_dispatch(*, case: Case, actor: Any = None, actor_label: str = "system")
     """``ACCEPTED → IN_REVIEW``: the departments see their approvals.
 
     Item B waits for item A when B requires a material that a certificate
-    satisfies and A produces that certificate type in this case.
+    satisfies and A produces that certificate type in this case. Every approval
+    that need not wait starts at once, each as its own task, after commit.
     """
     with transaction.atomic():
         case = run_transition(case, "dispatch", actor=actor, actor_label=actor_label)
@@ -49,4 +51,7 @@ def case_dispatch(*, case: Case, actor: Any = None, actor_label: str = "system")
         }
         for item_pk, producer_pks in waits_on.items():
             approvals[item_pk].waits_for.set([approvals[pk] for pk in producer_pks])
+        for approval in approvals.values():
+            if approval.state == ApprovalState.PENDING:
+                approval_start_after_commit(approval_id=approval.pk)
     return case

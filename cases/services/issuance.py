@@ -1,11 +1,58 @@
-"""Issuance: the case's certificates are in the library."""
+"""Issuance: an approved item's certificate enters the library at once."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from ..models import Case
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..constants import ApplicantKind, HolderKind
+from ..models import Approval, Case, Certificate
+from .numbers import sequence_next
 from .transitions import run_transition
+
+
+def certificate_create_for_approval(*, approval: Approval) -> Certificate | None:
+    """The certificate the approved item produces (none if it produces none).
+
+    At most one per approval: the one-to-one ``approval`` column backs it, so a
+    repeated call returns the existing certificate.
+    """
+    item = approval.item
+    if item.produces_id is None:
+        return None
+    existing = Certificate.objects.filter(approval=approval).first()
+    if existing is not None:
+        return existing
+    certificate_type = item.produces
+    applicant = approval.case.applicant
+    today = timezone.localdate()
+    valid_until = (
+        today + dt.timedelta(days=certificate_type.validity_days)
+        if certificate_type.validity_days
+        else None
+    )
+    try:
+        with transaction.atomic():
+            serial = sequence_next(name=f"certificate:{certificate_type.code}:{today.year}")
+            return Certificate.objects.create(
+                number=f"{certificate_type.code}-{today.year}-{serial:06d}",
+                certificate_type=certificate_type,
+                holder=applicant,
+                holder_kind=HolderKind.PERSON
+                if applicant.kind == ApplicantKind.PERSON
+                else HolderKind.ORGANISATION,
+                issuing_department=certificate_type.issuing_department,
+                approval=approval,
+                case=approval.case,
+                valid_from=today,
+                valid_until=valid_until,
+                data={"item": item.code, "item_name": item.name, "holder_name": applicant.name},
+            )
+    except IntegrityError:
+        return Certificate.objects.get(approval=approval)
 
 
 def case_issue(*, case: Case, actor: Any = None, actor_label: str = "system") -> Case:

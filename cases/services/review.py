@@ -16,6 +16,8 @@ from ..constants import APPROVAL_OPEN_STATES, ApprovalState, CaseState, EventKin
 from ..exceptions import CaseError
 from ..models import Approval, Case
 from ..workdays import add_working_days, working_days_between
+from .issuance import certificate_create_for_approval
+from .queue import approval_start_after_commit
 from .transitions import run_transition
 
 
@@ -39,8 +41,34 @@ def case_conclude_if_complete(*, case: Case) -> Case:
         )
 
 
+def approval_after_approved(*, approval: Approval) -> None:
+    """What a grant sets going, in the granting transaction: the certificate enters
+    the library, approvals that waited only for it start, and the case concludes
+    if this was its last open approval."""
+    certificate_create_for_approval(approval=approval)
+    for dependent in approval.unblocks.filter(state=ApprovalState.WAITING):
+        if not dependent.waits_for.exclude(state=ApprovalState.APPROVED).exists():
+            run_transition(dependent, "unblock", actor=None, actor_label="system")
+            approval_start_after_commit(approval_id=dependent.pk)
+    case_conclude_if_complete(case=approval.case)
+
+
+def _void_blocked_dependents(*, approval: Approval) -> None:
+    """Approvals waiting for a certificate that will now never exist end too (and theirs)."""
+    for dependent in approval.unblocks.filter(state=ApprovalState.WAITING):
+        dependent = run_transition(
+            dependent,
+            "void",
+            actor=None,
+            actor_label="system",
+            note=_("前置事项「%(item)s」未获准予。") % {"item": approval.item.name},
+            decision_note=_("前置事项未获准予"),
+        )
+        _void_blocked_dependents(approval=dependent)
+
+
 def approval_approve(*, approval: Approval, actor: Any, note: str = "") -> Approval:
-    """The department grants the item; the case concludes if this was the last one."""
+    """The department grants the item; its certificate is issued into the library at once."""
     with transaction.atomic():
         approval = run_transition(
             approval,
@@ -51,7 +79,7 @@ def approval_approve(*, approval: Approval, actor: Any, note: str = "") -> Appro
             by=actor,
             decision_note=note,
         )
-        case_conclude_if_complete(case=approval.case)
+        approval_after_approved(approval=approval)
     return approval
 
 
@@ -74,6 +102,8 @@ def approval_reject(*, approval: Approval, actor: Any, note: str) -> Approval:
                 case=approval.case,
                 note=_("同一件事中的「%(item)s」不予准予。") % {"item": approval.item.name},
             )
+        else:
+            _void_blocked_dependents(approval=approval)
         case_conclude_if_complete(case=approval.case)
     return approval
 
