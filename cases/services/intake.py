@@ -29,6 +29,12 @@ class EmptyCaseError(CaseError):
     pass
 
 
+def _case_with_key(idempotency_key: str | None) -> Case | None:
+    if not idempotency_key:
+        return None
+    return Case.objects.filter(idempotency_key=idempotency_key).first()
+
+
 def case_create(
     *,
     applicant: Applicant,
@@ -43,10 +49,9 @@ def case_create(
     With an ``idempotency_key`` a repeated call returns the case the first call
     made: a double-clicked submit yields one case, not two.
     """
-    if idempotency_key:
-        existing = Case.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
+    existing = _case_with_key(idempotency_key)
+    if existing is not None:
+        return existing
     chosen = list(items)
     if bundle is not None:
         chosen = [bundle_item.item for bundle_item in bundle.bundle_items.select_related("item")]
@@ -74,10 +79,9 @@ def case_create(
                 )
                 return case
         except IntegrityError:
-            if idempotency_key:
-                existing = Case.objects.filter(idempotency_key=idempotency_key).first()
-                if existing is not None:
-                    return existing
+            existing = _case_with_key(idempotency_key)
+            if existing is not None:
+                return existing
             # A tracking-number collision: draw again.
     raise CaseError(_("暂时无法分配办件编号，请重试。"))
 

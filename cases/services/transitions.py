@@ -43,8 +43,9 @@ def _describe(instance: models.Model) -> str:
     return _("证照 %(number)s") % {"number": getattr(instance, "number", instance.pk)}
 
 
-def _state_label(instance: models.Model, field_name: str) -> str:
-    return str(getattr(instance, f"get_{field_name}_display")())
+def _state_label(model: type[models.Model], field_name: str, state: str) -> str:
+    """The state as people read it (「已受理」), from the field's choices."""
+    return str(dict(model._meta.get_field(field_name).flatchoices).get(state, state))
 
 
 def _event_targets(instance: models.Model) -> dict[str, Any]:
@@ -88,12 +89,8 @@ def run_transition(
                     )
                     % {
                         "what": _describe(locked),
-                        "seen": str(
-                            dict(model._meta.get_field(field_name).flatchoices).get(
-                                seen_state, seen_state
-                            )
-                        ),
-                        "current": _state_label(locked, field_name),
+                        "seen": _state_label(model, field_name, seen_state),
+                        "current": _state_label(model, field_name, current_state),
                         "action": label,
                     }
                 )
@@ -101,7 +98,7 @@ def run_transition(
                 _("%(what)s 当前状态为「%(current)s」，不能%(action)s。")
                 % {
                     "what": _describe(locked),
-                    "current": _state_label(locked, field_name),
+                    "current": _state_label(model, field_name, current_state),
                     "action": label,
                 }
             )

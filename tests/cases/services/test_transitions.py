@@ -95,25 +95,18 @@ CERTIFICATE_TRANSITIONS: dict[str, tuple[list[str], str, dict]] = {
 }
 
 
-def _cases(table):
+def _cases(table, states):
+    """One test per transition × every state of the machine: allowed or not."""
     return [
         pytest.param(name, state, state in sources, target, arguments, id=f"{name}-from-{state}")
         for name, (sources, target, arguments) in table.items()
-        for state in table_states(table)
+        for state in states
     ]
-
-
-def table_states(table):
-    if table is CASE_TRANSITIONS:
-        return list(CaseState)
-    if table is APPROVAL_TRANSITIONS:
-        return list(ApprovalState)
-    return list(CertificateStatus)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("name", "state", "allowed", "target", "arguments"), _cases(CASE_TRANSITIONS)
+    ("name", "state", "allowed", "target", "arguments"), _cases(CASE_TRANSITIONS, CaseState)
 )
 def test_case_transition(name, state, allowed, target, arguments):
     case = CaseFactory(state=state)
@@ -134,7 +127,7 @@ def test_case_transition(name, state, allowed, target, arguments):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("name", "state", "allowed", "target", "arguments"), _cases(APPROVAL_TRANSITIONS)
+    ("name", "state", "allowed", "target", "arguments"), _cases(APPROVAL_TRANSITIONS, ApprovalState)
 )
 def test_approval_transition(name, state, allowed, target, arguments):
     approval = ApprovalFactory(state=state)
@@ -153,7 +146,8 @@ def test_approval_transition(name, state, allowed, target, arguments):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("name", "state", "allowed", "target", "arguments"), _cases(CERTIFICATE_TRANSITIONS)
+    ("name", "state", "allowed", "target", "arguments"),
+    _cases(CERTIFICATE_TRANSITIONS, CertificateStatus),
 )
 def test_certificate_transition(name, state, allowed, target, arguments):
     certificate = CertificateFactory(status=state, case=CaseFactory(state=CaseState.CLOSED))
