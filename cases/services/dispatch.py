@@ -44,7 +44,10 @@ def case_dispatch(*, case: Case, actor: Any = None, actor_label: str = "system")
                 item=item,
                 department=item.department,
                 state=ApprovalState.WAITING if item.pk in waits_on else ApprovalState.PENDING,
-                due_date=add_working_days(today, item.promised_working_days),
+                # A waiting approval's time starts when it is unblocked.
+                due_date=None
+                if item.pk in waits_on
+                else add_working_days(today, item.promised_working_days),
                 started_at=None if item.pk in waits_on else now,
             )
             for item in items
