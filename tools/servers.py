@@ -131,32 +131,53 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
+class RedisServer:
+    """A Redis server on a free loopback port, without persistence, that can be restarted
+    on the same port (a broker outage: every queued message is lost)."""
+
+    def __init__(self) -> None:
+        ensure_packages("redis")
+        self.base = Path(tempfile.mkdtemp(prefix="onewindow-redis-"))
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.base),
+             "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        _wait_for_port(self.port)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def redis_server() -> Iterator[str]:
     """Start a Redis server; yield its ``REDIS_URL``."""
-    ensure_packages("redis")
-    base = Path(tempfile.mkdtemp(prefix="onewindow-redis-"))
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(base),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
+    with redis_server_handle() as server:
+        yield server.url
+
+
+@contextlib.contextmanager
+def redis_server_handle() -> Iterator[RedisServer]:
+    """Start a Redis server; yield it, so the caller can restart it."""
+    server = RedisServer()
     try:
-        _wait_for_port(port)
-        yield f"redis://127.0.0.1:{port}/0"
+        server.start()
+        yield server
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        shutil.rmtree(base, ignore_errors=True)
+        server.remove()

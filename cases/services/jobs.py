@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 # kind → the service that does the work; it is called with the job's payload as
 # keyword arguments and must be idempotent.
 JOB_HANDLERS: dict[str, str] = {
+    "dispatch_case": "cases.services.dispatch.case_dispatch_job",
     "start_approval": "cases.services.checks.approval_run_checks",
 }
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from ..constants import APPROVAL_OPEN_STATES, ApprovalState, CaseState, JobState
 from ..exceptions import CaseError
 from ..models import Approval, Case, Job
-from .dispatch import case_dispatch
+from .dispatch import DISPATCH_PREFIX, case_dispatch_after_commit
 from .jobs import job_revive
 from .queue import START_APPROVAL_PREFIX, approval_start_after_commit, approval_start_key
 from .review import approval_unblock, case_conclude_if_complete
@@ -84,11 +84,18 @@ def cases_reconcile(*, now: dt.datetime | None = None) -> dict[str, int]:
         if case_conclude_if_complete(case=case).state != CaseState.IN_REVIEW:
             repaired["concluded"] += 1
 
-    for case in Case.objects.filter(state=CaseState.ACCEPTED, accepted_at__lt=before):
-        try:
-            case_dispatch(case=case)
-        except CaseError:
-            continue
+    live_dispatch = Job.objects.filter(
+        key=Concat(Value(DISPATCH_PREFIX), Cast(OuterRef("pk"), CharField())),
+        state__in=[JobState.PENDING, JobState.RUNNING],
+    )
+    for case in Case.objects.filter(state=CaseState.ACCEPTED, accepted_at__lt=before).exclude(
+        Exists(live_dispatch)
+    ):
+        job = Job.objects.filter(key=f"{DISPATCH_PREFIX}{case.pk}").first()
+        if job is None:
+            case_dispatch_after_commit(case_id=case.pk)
+        else:
+            job_revive(job=job)
         repaired["dispatched"] += 1
 
     if any(repaired.values()):

@@ -151,3 +151,26 @@ def test_sweeper_republishes_lost_messages_and_dead_workers_jobs_only(test_handl
     }
     assert Job.objects.get(pk=dead.pk).attempts == 2
     assert fresh.pk  # published moments ago: its message is still on its way
+
+
+@pytest.mark.django_db
+def test_acceptance_dispatches_after_commit_through_the_outbox(
+    django_capture_on_commit_callbacks, clerk
+):
+    from cases.services.intake import case_accept, case_create, case_submit
+    from tests.factories import ApplicantFactory
+
+    case = case_create(
+        applicant=ApplicantFactory(), items=[ServiceItemFactory(auto_decide=True)], created_by=clerk
+    )
+    case = case_submit(case=case, actor=clerk)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        case = case_accept(case=case, actor=clerk)
+    assert case.state == CaseState.ACCEPTED
+    assert Job.objects.get().key == f"dispatch_case:{case.pk}"
+    for callback in callbacks:
+        with django_capture_on_commit_callbacks(execute=True):
+            callback()
+    case.refresh_from_db()
+    assert case.state == CaseState.APPROVED
+    assert set(Job.objects.values_list("state", flat=True)) == {JobState.DONE}
