@@ -44,7 +44,7 @@ def certificate_create_for_approval(*, approval: Approval) -> Certificate | None
                 holder_kind=HolderKind.PERSON
                 if applicant.kind == ApplicantKind.PERSON
                 else HolderKind.ORGANISATION,
-                issuing_department=certificate_type.issuing_department,
+                issuing_department_id=certificate_type.issuing_department_id,
                 approval=approval,
                 case=approval.case,
                 valid_from=today,

@@ -15,12 +15,13 @@ died). Handlers are idempotent, so a job run twice changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -81,22 +82,58 @@ def _retry_delay(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1])
 
 
+_CLAIM_COLUMNS = ("id", "kind", "key", "payload", "attempts")
+
+
+def _job_claim(*, job_id: int, now: dt.datetime) -> Job | None:
+    """Take the job if it is due, or if its worker's lease ran out: one conditional
+    ``UPDATE ... RETURNING``, so of two deliveries of one message only one wins."""
+    quote = connection.ops.quote_name
+    table = quote(Job._meta.db_table)
+    lease_until = now + dt.timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    sql = (
+        f"UPDATE {table} SET state = %s, attempts = attempts + 1, lease_until = %s, updated_at = %s "
+        f"WHERE id = %s AND ((state = %s AND next_try_at <= %s) OR (state = %s AND lease_until < %s)) "
+        f"RETURNING {', '.join(quote(column) for column in _CLAIM_COLUMNS)}"
+    )
+    field = Job._meta.get_field
+    params = [
+        JobState.RUNNING,
+        field("lease_until").get_db_prep_value(lease_until, connection),
+        field("updated_at").get_db_prep_value(now, connection),
+        job_id,
+        JobState.PENDING,
+        field("next_try_at").get_db_prep_value(now, connection),
+        JobState.RUNNING,
+        field("lease_until").get_db_prep_value(now, connection),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = dict(zip(_CLAIM_COLUMNS, row, strict=True))
+    payload = values["payload"]
+    if isinstance(payload, str):  # SQLite hands JSON back as text
+        payload = json.loads(payload)
+    return Job(
+        id=values["id"],
+        kind=values["kind"],
+        key=values["key"],
+        payload=payload,
+        attempts=values["attempts"],
+        state=JobState.RUNNING,
+        lease_until=lease_until,
+    )
+
+
 def job_run(*, job_id: int) -> Job | None:
     """Claim the job and run its handler. Returns the job, or ``None`` when someone else
     holds it, it is done, or it is not due yet (a duplicate message changes nothing)."""
     now = timezone.now()
-    claimable = Q(state=JobState.PENDING, next_try_at__lte=now) | Q(
-        state=JobState.RUNNING, lease_until__lt=now
-    )
-    claimed = Job.objects.filter(claimable, pk=job_id).update(
-        state=JobState.RUNNING,
-        attempts=F("attempts") + 1,
-        lease_until=now + dt.timedelta(seconds=settings.JOB_LEASE_SECONDS),
-        updated_at=now,
-    )
-    if not claimed:
+    job = _job_claim(job_id=job_id, now=now)
+    if job is None:
         return None
-    job = Job.objects.get(pk=job_id)
     mine = Job.objects.filter(pk=job.pk, state=JobState.RUNNING, attempts=job.attempts)
     try:
         import_string(JOB_HANDLERS[job.kind])(**job.payload)
@@ -116,7 +153,7 @@ def job_run(*, job_id: int) -> Job | None:
     mine.update(
         state=JobState.DONE, done_at=finished, lease_until=None, last_error="", updated_at=finished
     )
-    job.refresh_from_db()
+    job.state, job.done_at, job.lease_until, job.last_error = JobState.DONE, finished, None, ""
     return job
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ..models import NumberSequence
@@ -27,8 +26,19 @@ def tracking_number_new() -> str:
 
 
 def sequence_next(*, name: str) -> int:
-    """The next value of the named counter, atomically, inside the caller's transaction."""
-    with transaction.atomic():
-        NumberSequence.objects.get_or_create(name=name)
-        NumberSequence.objects.filter(name=name).update(value=F("value") + 1)
-        return NumberSequence.objects.values_list("value", flat=True).get(name=name)
+    """The next value of the named counter, atomically, inside the caller's transaction.
+
+    One ``UPDATE ... RETURNING`` (PostgreSQL, SQLite 3.35+): the row lock queues
+    concurrent callers until the holder commits, so no value is handed out twice.
+    """
+    table = connection.ops.quote_name(NumberSequence._meta.db_table)
+    increment = f"UPDATE {table} SET value = value + 1 WHERE name = %s RETURNING value"
+    with connection.cursor() as cursor:
+        cursor.execute(increment, [name])
+        row = cursor.fetchone()
+        if row is None:  # the first use of this counter
+            with transaction.atomic():
+                NumberSequence.objects.get_or_create(name=name)
+            cursor.execute(increment, [name])
+            row = cursor.fetchone()
+    return row[0]

@@ -59,7 +59,7 @@ def approval_after_approved(*, approval: Approval) -> None:
     the library, approvals that waited only for it start, and the case concludes
     if this was its last open approval."""
     certificate_create_for_approval(approval=approval)
-    for dependent in approval.unblocks.filter(state=ApprovalState.WAITING):
+    for dependent in approval.unblocks.filter(state=ApprovalState.WAITING).select_related("item"):
         if not dependent.waits_for.exclude(state=ApprovalState.APPROVED).exists():
             approval_unblock(approval=dependent)
     case_conclude_if_complete(case=approval.case)

@@ -79,6 +79,9 @@ def run_transition(
     label = TRANSITION_LABELS.get(transition, transition)
     with transaction.atomic():
         locked = model.objects.select_for_update().get(pk=instance.pk)
+        # Related rows the caller already loaded (item, case, applicant...) stay
+        # usable: a transition changes state columns, never foreign keys.
+        locked._state.fields_cache.update(instance._state.fields_cache)
         current_state = getattr(locked, field_name)
         method = getattr(locked, transition)
         if not can_proceed(method):
