@@ -18,3 +18,19 @@ def start_approval(approval_id: int) -> str:
     from .services.checks import approval_run_checks
 
     return approval_run_checks(approval_id=approval_id).state
+
+
+@shared_task(name="cases.book_delivery", acks_late=True, reject_on_worker_lost=True)
+def book_delivery(delivery_id: int) -> str:
+    """Place a courier parcel's order with the company; returns the booking status."""
+    from .services.delivery import delivery_book
+
+    return delivery_book(delivery_id=delivery_id).booking_status
+
+
+@shared_task(name="cases.book_stale_deliveries", acks_late=True)
+def book_stale_deliveries() -> int:
+    """Periodic: re-publish courier orders that failed or whose message was lost."""
+    from .services.delivery import deliveries_book_stale
+
+    return deliveries_book_stale()

@@ -3,7 +3,7 @@ from .approvals import Approval
 from .base import AppendOnlyModel, NumberSequence
 from .cases import Case, CaseEvent, Rating, Visit
 from .certificates import Certificate
-from .deliveries import Delivery
+from .deliveries import CourierEvent, Delivery
 from .materials import CaseMaterial, Verification
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseMaterial",
+    "CourierEvent",
     "Certificate",
     "Delivery",
     "NumberSequence",

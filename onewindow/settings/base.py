@@ -142,7 +142,21 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "book-stale-deliveries": {"task": "cases.book_stale_deliveries", "schedule": 300.0},
+}
+
+# Courier companies (cases.couriers). "console": orders are logged, no company is
+# called (embedded default); "http": orders are POSTed as JSON to the endpoint.
+COURIER_BACKEND = env("COURIER_BACKEND", default="console")
+COURIER_HTTP_ENDPOINT = env("COURIER_HTTP_ENDPOINT", default="")
+COURIER_HTTP_TIMEOUT = env.float("COURIER_HTTP_TIMEOUT", default=10.0)
+COURIER_HTTP_TOKEN = env("COURIER_HTTP_TOKEN", default="")
+# The status webhook (/api/v1/deliveries/webhook/): one HMAC-SHA256 secret per courier
+# company, e.g. COURIER_WEBHOOK_SECRETS=EMS=s3cret,SF=an0ther. A company without a
+# secret cannot call it. Calls signed longer ago than the tolerance are replays.
+COURIER_WEBHOOK_SECRETS = env.dict("COURIER_WEBHOOK_SECRETS", default={})
+COURIER_WEBHOOK_TOLERANCE_SECONDS = env.int("COURIER_WEBHOOK_TOLERANCE_SECONDS", default=300)
 
 # Where the demo and production signing keys of the electronic seals live:
 # outside the repository.
