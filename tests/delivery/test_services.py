@@ -45,7 +45,11 @@ def test_pick_up_at_the_window_closes_the_case_and_records_one_visit(issued_case
     case = case_collect(case=issued_case, actor=clerk, note="本人持身份证领取")
     assert case.state == CaseState.CLOSED
     visit = Visit.objects.get(case=case)
-    assert (visit.reason, visit.clerk, visit.note) == (VisitReason.COLLECT, clerk, "本人持身份证领取")
+    assert (visit.reason, visit.clerk, visit.note) == (
+        VisitReason.COLLECT,
+        clerk,
+        "本人持身份证领取",
+    )
 
 
 def test_pick_up_before_the_result_exists_is_refused_and_records_no_visit(clerk):
@@ -64,9 +68,7 @@ def test_visit_with_an_unknown_reason_is_refused(issued_case, clerk):
 # --- creating a courier parcel ---
 
 
-def test_clerk_sends_the_result_by_courier(
-    issued_case, clerk, django_capture_on_commit_callbacks
-):
+def test_clerk_sends_the_result_by_courier(issued_case, clerk, django_capture_on_commit_callbacks):
     delivery, created = send(issued_case, clerk, django_capture_on_commit_callbacks)
     assert created
     issued_case.refresh_from_db()
