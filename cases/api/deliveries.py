@@ -222,7 +222,11 @@ class CourierWebhookView(APIView):
                 body=request.body,
             )
         except WebhookAuthenticationError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_401_UNAUTHORIZED)
+            return Response(
+                {"detail": str(error)},
+                status=status.HTTP_401_UNAUTHORIZED,
+                headers={"WWW-Authenticate": f'HMAC-SHA256 header="{SIGNATURE_HEADER}"'},
+            )
         except WebhookReplayError as error:
             return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
         except DeliveryInputError as error:

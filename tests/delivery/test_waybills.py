@@ -105,3 +105,10 @@ def test_empty_waybill_is_asked_for():
     with pytest.raises(ValidationError) as raised:
         validate_waybill(courier="EMS", waybill="  ")
     assert raised.value.messages == ["请填写运单号。"]
+
+
+def test_factory_parcels_carry_valid_ems_numbers():
+    from tests.factories import DeliveryFactory
+
+    for _ in range(3):
+        assert validate_s10(DeliveryFactory.build().waybill)
