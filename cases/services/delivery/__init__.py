@@ -1,13 +1,13 @@
 """The comprehensive window hands out the result (综合窗口出件): at the window, or by courier.
 
 * ``window``: pick-up at the window and every visit in person (``visit_record``).
-* ``courier``: the courier parcel, its order with the company, its status.
+* ``courier``: the courier parcel and its status.
+* ``booking``: the parcel's order with the courier company.
 * ``webhook``: the courier companies' signed status calls.
 """
 
+from .booking import deliveries_book_stale, delivery_book
 from .courier import (
-    deliveries_book_stale,
-    delivery_book,
     delivery_create,
     delivery_mark_delivered,
     delivery_mark_failed,

@@ -2,7 +2,7 @@
 
 A clerk creates the ``Delivery`` when the result exists (case ``ISSUED``); the
 case moves to ``IN_DELIVERY`` in the same transaction and the courier company's
-order goes out after commit (``cases.book_delivery``). Status then comes from
+order goes out after commit (``booking.py``, task ``cases.book_delivery``). Status then comes from
 the courier's signed webhook, or from a clerk: shipped, delivered (only with
 who signed and when), failed or returned. A failed or returned parcel puts the
 case back in the window queue (``ISSUED``): the certificates, the parcel row and
@@ -17,21 +17,19 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ...constants import (
     DELIVERY_ACTIVE_STATUSES,
-    BookingStatus,
     DeliveryStatus,
     EventKind,
 )
-from ...couriers import CourierUnavailableError, Shipment, courier_backend
 from ...couriers.waybills import validate_waybill
 from ...exceptions import DeliveryInputError, DeliveryStateError
 from ...models import Case, CaseEvent, Delivery
 from ..transitions import run_transition
+from .booking import publish_booking
 
 # Mainland mobile numbers, and landlines with their area code (010-12345678).
 PHONE_PATTERN = re.compile(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
@@ -56,7 +54,6 @@ DELIVERY_STATUS_MOVES: dict[str, set[str]] = {
     DeliveryStatus.DELIVERED: set(),
     DeliveryStatus.RETURNED: set(),
 }
-BOOKING_MAX_ATTEMPTS = 20
 
 
 def _clean(value: Any) -> str:
@@ -220,102 +217,13 @@ def delivery_create(
                 history=[_history_entry(status=DeliveryStatus.CREATED, at=now, source="window")],
             )
             delivery_id = delivery.pk
-            transaction.on_commit(lambda: _publish_booking(delivery_id))
+            transaction.on_commit(lambda: publish_booking(delivery_id))
     except IntegrityError:
         # Another clerk used the same waybill at the same moment.
         raise DeliveryInputError(
             {"waybill": [_("运单号 %(waybill)s 刚被使用，请核对面单。") % cleaned]}
         ) from None
     return delivery, True
-
-
-def _publish_booking(delivery_id: int) -> None:
-    from ...tasks import book_delivery
-
-    book_delivery.delay(delivery_id)
-
-
-def delivery_book(*, delivery_id: int) -> Delivery:
-    """Place the parcel's order with the courier company; safe to run twice.
-
-    The company's call happens outside any transaction; a failure is recorded on
-    the parcel (attempts, error) and retried by ``deliveries_book_stale``.
-    """
-    delivery = Delivery.objects.select_related("case").get(pk=delivery_id)
-    if delivery.booking_status == BookingStatus.BOOKED:
-        return delivery
-    if delivery.status not in DELIVERY_ACTIVE_STATUSES:
-        return delivery
-    shipment = Shipment(
-        courier=delivery.courier,
-        waybill=delivery.waybill,
-        tracking_no=delivery.case.tracking_no,
-        recipient=delivery.recipient,
-        phone=delivery.phone,
-        province=delivery.province,
-        city=delivery.city,
-        district=delivery.district,
-        street=delivery.street,
-        detail=delivery.street_address,
-        postal_code=delivery.postal_code,
-    )
-    try:
-        booking = courier_backend().book(shipment)
-    except CourierUnavailableError as error:
-        with transaction.atomic():
-            locked = Delivery.objects.select_for_update().get(pk=delivery_id)
-            if locked.booking_status != BookingStatus.BOOKED:
-                locked.booking_status = BookingStatus.FAILED
-                locked.booking_attempts += 1
-                locked.booking_error = str(error)[:300]
-                locked.save(
-                    update_fields=[
-                        "booking_status",
-                        "booking_attempts",
-                        "booking_error",
-                        "updated_at",
-                    ]
-                )
-            return locked
-    with transaction.atomic():
-        locked = Delivery.objects.select_for_update().get(pk=delivery_id)
-        if locked.booking_status != BookingStatus.BOOKED:
-            locked.booking_status = BookingStatus.BOOKED
-            locked.booking_attempts += 1
-            locked.booking_error = ""
-            locked.courier_reference = booking.reference
-            locked.booked_at = booking.booked_at
-            locked.save(
-                update_fields=[
-                    "booking_status",
-                    "booking_attempts",
-                    "booking_error",
-                    "courier_reference",
-                    "booked_at",
-                    "updated_at",
-                ]
-            )
-        return locked
-
-
-def deliveries_book_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=5)) -> int:
-    """Re-publish the orders that did not reach the courier (a failure, a lost message).
-
-    Run periodically; returns how many were re-published.
-    """
-    cutoff = timezone.now() - older_than
-    stale_ids = list(
-        Delivery.objects.filter(
-            status__in=DELIVERY_ACTIVE_STATUSES,
-            booking_status__in=[BookingStatus.PENDING, BookingStatus.FAILED],
-            booking_attempts__lt=BOOKING_MAX_ATTEMPTS,
-        )
-        .filter(Q(updated_at__lt=cutoff))
-        .values_list("pk", flat=True)[:500]
-    )
-    for delivery_id in stale_ids:
-        _publish_booking(delivery_id)
-    return len(stale_ids)
 
 
 def delivery_record_status(
