@@ -33,6 +33,7 @@ from .models import (
     CaseEvent,
     CaseMaterial,
     Certificate,
+    CourierEvent,
     Delivery,
     Job,
     NumberSequence,
@@ -432,8 +433,22 @@ class DeliveryAdmin(WorkflowAdmin):
                     "province",
                     "city",
                     "district",
+                    "street",
                     "street_address",
                     "postal_code",
+                )
+            },
+        ),
+        (
+            _("快递下单"),
+            {
+                "fields": (
+                    "booking_status",
+                    "booking_attempts",
+                    "booking_error",
+                    "courier_reference",
+                    "booked_at",
+                    "created_by",
                 )
             },
         ),
@@ -443,11 +458,37 @@ class DeliveryAdmin(WorkflowAdmin):
     def get_readonly_fields(
         self, request: HttpRequest, obj: models.Model | None = None
     ) -> tuple[str, ...]:
-        return ("case", "status", "signed_by", "delivered_at", "history", "created_at")
+        return (
+            "case",
+            "courier",
+            "waybill",
+            "status",
+            "signed_by",
+            "delivered_at",
+            "history",
+            "booking_status",
+            "booking_attempts",
+            "booking_error",
+            "courier_reference",
+            "booked_at",
+            "created_by",
+            "created_at",
+        )
 
     @admin.display(description=_("收件电话"))
     def masked_phone(self, delivery: Delivery) -> str:
         return mask_phone(delivery.phone)
+
+
+@admin.register(CourierEvent)
+class CourierEventAdmin(ViewOnlyAdmin):
+    """Courier status calls as received: append-only, so view-only here."""
+
+    list_display = ("received_at", "courier", "event_id", "delivery", "status", "occurred_at")
+    list_filter = ("courier", "status", "received_at")
+    list_select_related = ("delivery",)
+    search_fields = ("=event_id", "=delivery__waybill")
+    ordering = ("-received_at", "-id")
 
 
 @admin.register(Visit)

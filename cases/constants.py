@@ -117,6 +117,30 @@ class DeliveryStatus(models.TextChoices):
     RETURNED = "returned", _("已退回")
 
 
+# Delivery statuses after which the parcel is no longer on its way.
+DELIVERY_ACTIVE_STATUSES = [DeliveryStatus.CREATED, DeliveryStatus.SHIPPED]
+
+
+class CourierCompany(models.TextChoices):
+    """Courier companies the window hands results to; EMS numbers carry a UPU S10 check digit."""
+
+    EMS = "EMS", _("中国邮政EMS")
+    SF = "SF", _("顺丰速运")
+    JD = "JD", _("京东物流")
+    ZTO = "ZTO", _("中通快递")
+    YTO = "YTO", _("圆通速递")
+    STO = "STO", _("申通快递")
+    YUNDA = "YUNDA", _("韵达快递")
+
+
+class BookingStatus(models.TextChoices):
+    """Whether the courier company's system has taken the parcel's order."""
+
+    PENDING = "pending", _("待下单")
+    BOOKED = "booked", _("已下单")
+    FAILED = "failed", _("下单失败，待重试")
+
+
 class VisitReason(models.TextChoices):
     INTAKE = "intake", _("窗口申请")
     SUPPLEMENT = "supplement", _("补交材料")

@@ -19,3 +19,27 @@ class TransitionPermissionError(CaseError):
 
 class AppendOnlyError(CaseError):
     """Audit rows (events, data-access log) are never updated or deleted."""
+
+
+class DeliveryInputError(CaseError):
+    """What the clerk or the courier sent is incomplete or wrong; ``errors`` says it per field."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        self.errors = errors
+        super().__init__("；".join(message for messages in errors.values() for message in messages))
+
+
+class DeliveryStateError(CaseError):
+    """The parcel's status cannot move that way (e.g. a delivered parcel reported failed)."""
+
+
+class DeliveryNotFoundError(CaseError):
+    """No parcel with that courier and waybill."""
+
+
+class WebhookAuthenticationError(CaseError):
+    """A courier webhook call without a valid signature: ignored, answered 401."""
+
+
+class WebhookReplayError(CaseError):
+    """A courier webhook call that is stale or reuses an event id for other content: answered 400."""

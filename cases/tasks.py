@@ -44,3 +44,19 @@ def colour_sla() -> dict[str, int]:
     from .services.sla import approvals_colour_sla
 
     return approvals_colour_sla()
+
+
+@shared_task(name="cases.book_delivery", acks_late=True, reject_on_worker_lost=True)
+def book_delivery(delivery_id: int) -> str:
+    """Place a courier parcel's order with the company; returns the booking status."""
+    from .services.delivery import delivery_book
+
+    return delivery_book(delivery_id=delivery_id).booking_status
+
+
+@shared_task(name="cases.book_stale_deliveries", acks_late=True)
+def book_stale_deliveries() -> int:
+    """Periodic: re-publish courier orders that failed or whose message was lost."""
+    from .services.delivery import deliveries_book_stale
+
+    return deliveries_book_stale()

@@ -20,6 +20,7 @@ from cases.constants import (
     IdType,
     VisitReason,
 )
+from cases.couriers.waybills import make_s10
 from cases.models import Applicant, Approval, Case, CaseMaterial, Certificate, Delivery, Visit
 from cases.services.numbers import tracking_number_new
 from departments.constants import ConnectorKind, ItemKind, RegistryKind, Role
@@ -258,7 +259,7 @@ class DeliveryFactory(factory.django.DjangoModelFactory):
 
     case = factory.SubFactory(CaseFactory, state=CaseState.IN_DELIVERY)
     courier = "EMS"
-    waybill = factory.Sequence(lambda n: f"EA{n:08d}CN")
+    waybill = factory.Sequence(lambda n: make_s10(service="EA", serial_number=n))
     recipient = "张三"
     phone = "13800138000"
     province = "四川省"

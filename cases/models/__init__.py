@@ -3,7 +3,7 @@ from .approvals import Approval
 from .base import AppendOnlyModel, NumberSequence
 from .cases import Case, CaseEvent, Rating, Visit
 from .certificates import Certificate
-from .deliveries import Delivery
+from .deliveries import CourierEvent, Delivery
 from .jobs import Job
 from .materials import CaseMaterial, Verification
 
@@ -14,6 +14,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseMaterial",
+    "CourierEvent",
     "Certificate",
     "Delivery",
     "Job",

@@ -148,6 +148,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sweep-jobs": {"task": "cases.sweep_jobs", "schedule": 30.0},
     "reconcile": {"task": "cases.reconcile", "schedule": 300.0},
     "colour-sla": {"task": "cases.colour_sla", "schedule": 900.0},
+    "book-stale-deliveries": {"task": "cases.book_stale_deliveries", "schedule": 300.0},
 }
 
 # The outbox (cases.Job): a running job whose worker has been silent this long is
@@ -157,6 +158,18 @@ JOB_REPUBLISH_SECONDS = env.int("JOB_REPUBLISH_SECONDS", default=60)
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=8)
 # The reconciler leaves fresh work alone for this long before it calls it stuck.
 RECONCILE_GRACE_SECONDS = env.int("RECONCILE_GRACE_SECONDS", default=120)
+
+# Courier companies (cases.couriers). "console": orders are logged, no company is
+# called (embedded default); "http": orders are POSTed as JSON to the endpoint.
+COURIER_BACKEND = env("COURIER_BACKEND", default="console")
+COURIER_HTTP_ENDPOINT = env("COURIER_HTTP_ENDPOINT", default="")
+COURIER_HTTP_TIMEOUT = env.float("COURIER_HTTP_TIMEOUT", default=10.0)
+COURIER_HTTP_TOKEN = env("COURIER_HTTP_TOKEN", default="")
+# The status webhook (/api/v1/deliveries/webhook/): one HMAC-SHA256 secret per courier
+# company, e.g. COURIER_WEBHOOK_SECRETS=EMS=s3cret,SF=an0ther. A company without a
+# secret cannot call it. Calls signed longer ago than the tolerance are replays.
+COURIER_WEBHOOK_SECRETS = env.dict("COURIER_WEBHOOK_SECRETS", default={})
+COURIER_WEBHOOK_TOLERANCE_SECONDS = env.int("COURIER_WEBHOOK_TOLERANCE_SECONDS", default=300)
 
 # Where the demo and production signing keys of the electronic seals live:
 # outside the repository.
