@@ -338,6 +338,10 @@ def test_approval_page_shows_checks_materials_of_its_item_and_decision_buttons(
         "SITE_PLAN",
     }
     assert 'value="approve"' in html and 'value="reject"' in html and 'value="supplement"' in html
+    # The buttons belong to the decision form (not to the admin's own read-only form).
+    decide_url = reverse("admin:cases_approval_decide", args=[approval.pk])
+    assert f'id="approval-decision-form" action="{decide_url}"' in html
+    assert html.count('form="approval-decision-form"') == 1 + 2 + 3  # note, 2 materials, 3 buttons
     assert 'name="state"' not in html  # the state is shown, never a form field
 
 
