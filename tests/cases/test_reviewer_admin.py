@@ -595,3 +595,27 @@ def test_case_material_factory_rows_without_files_show_a_dash(client, reviewer_x
     approval = Approval.objects.get(case=case)
     html = login(client, reviewer_x).get(admin_url(approval, "change", approval.pk)).content
     assert "缺少".encode() in html
+
+
+def scoped_case_with_material(department) -> None:
+    item = item_with_materials(department, "LEASE")
+    case = CaseFactory(state=CaseState.IN_REVIEW, items=[item])
+    ApprovalFactory(case=case, item=item, state=ApprovalState.IN_REVIEW)
+    CaseMaterialFactory(case=case, material_type=MaterialTypeFactory(code="LEASE"))
+
+
+@pytest.mark.parametrize("model", [Case, CaseMaterial], ids=lambda model: model.__name__)
+def test_scoped_case_and_material_lists_cost_the_same_for_3_and_30_rows(
+    client, reviewer_x, department, other_department, django_assert_max_num_queries, model
+):
+    scoped_case_with_material(other_department)
+    url = admin_url(model, "changelist")
+    for _ in range(3):
+        scoped_case_with_material(department)
+    login(client, reviewer_x).get(url)
+    with CaptureQueriesContext(connection) as three_rows:
+        assert len(client.get(url).context["cl"].result_list) == 3
+    for _ in range(27):
+        scoped_case_with_material(department)
+    with django_assert_max_num_queries(len(three_rows)):
+        assert len(client.get(url).context["cl"].result_list) == 30
