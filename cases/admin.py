@@ -49,6 +49,7 @@ from .models import (
     CaseMaterial,
     Certificate,
     Delivery,
+    Job,
     NumberSequence,
     Rating,
     Verification,
@@ -825,3 +826,14 @@ class NumberSequenceAdmin(ViewOnlyAdmin):
     list_display = ("name", "value")
     search_fields = ("name",)
     ordering = ("name",)
+
+
+@admin.register(Job)
+class JobAdmin(ViewOnlyAdmin):
+    """The outbox: what the back office still has to do, and what went wrong."""
+
+    list_display = ("key", "kind", "state", "attempts", "next_try_at", "updated_at")
+    list_filter = ("state", "kind")
+    search_fields = ("^key",)
+    ordering = ("-id",)
+    readonly_fields = ("last_error",)

@@ -125,6 +125,13 @@ class VisitReason(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+class JobState(models.TextChoices):
+    PENDING = "pending", _("待执行")
+    RUNNING = "running", _("执行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("已失败")
+
+
 class EventKind(models.TextChoices):
     TRANSITION = "transition", _("状态变更")
     DECISION = "decision", _("审批决定")

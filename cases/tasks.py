@@ -1,9 +1,10 @@
-"""Celery tasks: each takes an id, re-reads the state, and calls one service.
+"""Celery tasks: each takes an id (or nothing), re-reads the state, and calls one service.
 
-Every task is safe to run twice: the service returns early when the work is
-already done. Tasks are published only after the transaction that caused them
-commits (``transaction.on_commit``), and acknowledged late, so a worker killed
-mid-task leaves the message to be redelivered.
+Every task is safe to run twice: the outbox row it runs is claimed with a
+conditional UPDATE and its handler returns early when the work is already done.
+Tasks are published only after the transaction that caused them commits, and
+acknowledged late, so a worker killed mid-task leaves the message to be
+redelivered; when the message itself is lost, the sweeper re-publishes the row.
 """
 
 from __future__ import annotations
@@ -11,10 +12,35 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(name="cases.start_approval", acks_late=True, reject_on_worker_lost=True)
-def start_approval(approval_id: int) -> str:
-    """Run an approval's automatic checks; decide it when the item allows (秒批)."""
+@shared_task(name="cases.run_job", acks_late=True, reject_on_worker_lost=True)
+def run_job(job_id: int) -> str | None:
+    """Run one outbox row (start an approval, issue a certificate...)."""
     # Imported here: the services publish this task, so they import this module.
-    from .services.checks import approval_run_checks
+    from .services.jobs import job_run
 
-    return approval_run_checks(approval_id=approval_id).state
+    job = job_run(job_id=job_id)
+    return job.state if job is not None else None
+
+
+@shared_task(name="cases.sweep_jobs")
+def sweep_jobs() -> int:
+    """Re-publish outbox rows whose message was lost or whose worker died (every 30 s)."""
+    from .services.jobs import jobs_sweep
+
+    return jobs_sweep()
+
+
+@shared_task(name="cases.reconcile")
+def reconcile() -> dict[str, int]:
+    """Repair what a crash may have left: stuck approvals, missed unblocking or fan-in."""
+    from .services.reconcile import cases_reconcile
+
+    return cases_reconcile()
+
+
+@shared_task(name="cases.colour_sla")
+def colour_sla() -> dict[str, int]:
+    """Colour open approvals amber at two thirds of their time and red when overdue."""
+    from .services.sla import approvals_colour_sla
+
+    return approvals_colour_sla()

@@ -14,6 +14,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -77,8 +78,9 @@ def _as_postgres_user(command: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def postgres_server() -> Iterator[str]:
-    """Start a PostgreSQL cluster; yield its ``DATABASE_URL``."""
+def postgres_server(*settings: str) -> Iterator[str]:
+    """Start a PostgreSQL cluster; yield its ``DATABASE_URL``. ``settings`` are extra
+    ``name=value`` server settings (e.g. ``shared_preload_libraries=pg_stat_statements``)."""
     ensure_packages("postgres")
     bin_dir = postgres_bin_dir()
     assert bin_dir is not None
@@ -101,7 +103,8 @@ def postgres_server() -> Iterator[str]:
             _as_postgres_user(
                 [str(bin_dir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(base),
                  "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-                 "-c", "full_page_writes=off", "-c", "max_connections=300"]
+                 "-c", "full_page_writes=off", "-c", "max_connections=300",
+                 *[part for setting in settings for part in ("-c", setting)]]
             ),
             stdout=subprocess.DEVNULL,
             stderr=open(base / "postgres.log", "w"),  # noqa: SIM115 - lives as long as the server
@@ -131,32 +134,119 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
+class RedisServer:
+    """A Redis server on a free loopback port, without persistence, that can be restarted
+    on the same port (a broker outage: every queued message is lost)."""
+
+    def __init__(self) -> None:
+        ensure_packages("redis")
+        self.base = Path(tempfile.mkdtemp(prefix="onewindow-redis-"))
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.base),
+             "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        _wait_for_port(self.port)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def redis_server() -> Iterator[str]:
     """Start a Redis server; yield its ``REDIS_URL``."""
-    ensure_packages("redis")
-    base = Path(tempfile.mkdtemp(prefix="onewindow-redis-"))
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(base),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
+    with redis_server_handle() as server:
+        yield server.url
+
+
+@contextlib.contextmanager
+def redis_server_handle() -> Iterator[RedisServer]:
+    """Start a Redis server; yield it, so the caller can restart it."""
+    server = RedisServer()
     try:
-        _wait_for_port(port)
-        yield f"redis://127.0.0.1:{port}/0"
+        server.start()
+        yield server
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        shutil.rmtree(base, ignore_errors=True)
+        server.remove()
+
+
+class CeleryWorker:
+    """A real ``celery worker`` process (prefork pool) in its own process group, so
+    ``kill()`` can SIGKILL the main process and its pool children at once."""
+
+    def __init__(
+        self,
+        name: str,
+        env: dict[str, str],
+        *,
+        python: str,
+        cwd: Path,
+        concurrency: int = 2,
+        queues: str = "celery",
+        log_dir: Path | None = None,
+    ) -> None:
+        self.name = name
+        self.env = env
+        self.python = python
+        self.cwd = cwd
+        self.concurrency = concurrency
+        self.queues = queues
+        self.log_path = (log_dir or Path(tempfile.gettempdir())) / f"celery-{name}.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.python, "-m", "celery", "-A", "onewindow", "worker", "--pool", "prefork",
+             "--concurrency", str(self.concurrency), "--hostname", f"{self.name}@%h",
+             "--queues", self.queues, "--loglevel", "info",
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=self.cwd,
+            env=self.env,
+            stdout=open(self.log_path, "a"),  # noqa: SIM115 - lives as long as the worker
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"worker {self.name} exited: see {self.log_path}")
+            if " ready." in self.log_path.read_text(errors="replace"):
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"worker {self.name} not ready within {timeout} s: see {self.log_path}")
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool: no shutdown, no acknowledgements, no clean-up."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+            self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+            self.process = None

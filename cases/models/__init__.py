@@ -4,6 +4,7 @@ from .base import AppendOnlyModel, NumberSequence
 from .cases import Case, CaseEvent, Rating, Visit
 from .certificates import Certificate
 from .deliveries import Delivery
+from .jobs import Job
 from .materials import CaseMaterial, Verification
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "CaseMaterial",
     "Certificate",
     "Delivery",
+    "Job",
     "NumberSequence",
     "Rating",
     "Verification",

@@ -96,9 +96,11 @@ class Approval(ConcurrentTransitionMixin, models.Model):
         target=ApprovalState.PENDING,
         permission=permissions.is_administrator,
     )
-    def unblock(self) -> None:
-        """The certificate this approval waited for now exists."""
+    def unblock(self, *, due_date: dt.date | None = None) -> None:
+        """The certificate this approval waited for now exists: the department's time starts."""
         self.started_at = timezone.now()
+        if due_date is not None:
+            self.due_date = due_date
 
     @transition(
         field=state,

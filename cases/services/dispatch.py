@@ -3,14 +3,17 @@ except those waiting for a certificate another item of the same case produces.""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from ..constants import ApprovalState
+from ..constants import ApprovalState, CaseState
+from ..exceptions import ConcurrentTransitionError
 from ..models import Approval, Case
 from ..workdays import add_working_days
+from .jobs import job_enqueue
 from .queue import approval_start_after_commit
 from .transitions import run_transition
 
@@ -44,7 +47,10 @@ def case_dispatch(*, case: Case, actor: Any = None, actor_label: str = "system")
                 item=item,
                 department=item.department,
                 state=ApprovalState.WAITING if item.pk in waits_on else ApprovalState.PENDING,
-                due_date=add_working_days(today, item.promised_working_days),
+                # A waiting approval's time starts when it is unblocked.
+                due_date=None
+                if item.pk in waits_on
+                else add_working_days(today, item.promised_working_days),
                 started_at=None if item.pk in waits_on else now,
             )
             for item in items
@@ -55,3 +61,22 @@ def case_dispatch(*, case: Case, actor: Any = None, actor_label: str = "system")
             if approval.state == ApprovalState.PENDING:
                 approval_start_after_commit(approval_id=approval.pk)
     return case
+
+
+DISPATCH_PREFIX = "dispatch_case:"
+
+
+def case_dispatch_after_commit(*, case_id: int) -> None:
+    """Dispatch the case once the current transaction commits, exactly once."""
+    job_enqueue(
+        kind="dispatch_case", key=f"{DISPATCH_PREFIX}{case_id}", payload={"case_id": case_id}
+    )
+
+
+def case_dispatch_job(*, case_id: int) -> None:
+    """The outbox handler: dispatch an ``ACCEPTED`` case; any other state means it is done."""
+    case = Case.objects.get(pk=case_id)
+    if case.state != CaseState.ACCEPTED:
+        return
+    with contextlib.suppress(ConcurrentTransitionError):  # another run dispatched it first
+        case_dispatch(case=case)

@@ -18,6 +18,7 @@ from ..constants import CaseState, Channel, EventKind
 from ..exceptions import CaseError
 from ..models import Applicant, Case, CaseEvent
 from ..workdays import add_working_days
+from .dispatch import case_dispatch_after_commit
 from .numbers import tracking_number_new
 from .review import approvals_void_open
 from .transitions import run_transition
@@ -98,10 +99,18 @@ def case_promised_date(*, case: Case) -> Any:
 
 
 def case_accept(*, case: Case, actor: Any = None, actor_label: str = "") -> Case:
-    """Everything needed is on file: the case is accepted and the promised date runs."""
-    return run_transition(
-        case, "accept", actor=actor, actor_label=actor_label, due_date=case_promised_date(case=case)
-    )
+    """Everything needed is on file: the case is accepted, the promised date runs, and
+    the departments get it as soon as this commits (the dispatch is an outbox job)."""
+    with transaction.atomic():
+        case = run_transition(
+            case,
+            "accept",
+            actor=actor,
+            actor_label=actor_label,
+            due_date=case_promised_date(case=case),
+        )
+        case_dispatch_after_commit(case_id=case.pk)
+    return case
 
 
 def case_request_materials(

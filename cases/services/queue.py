@@ -1,11 +1,21 @@
-"""Publishing tasks, always after the current transaction commits."""
+"""Starting work: every start is an outbox row, published after commit."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from .jobs import job_enqueue
 
-from ..tasks import start_approval
+START_APPROVAL_PREFIX = "start_approval:"
+
+
+def approval_start_key(approval_id: int) -> str:
+    return f"{START_APPROVAL_PREFIX}{approval_id}"
 
 
 def approval_start_after_commit(*, approval_id: int) -> None:
-    transaction.on_commit(lambda: start_approval.delay(approval_id))
+    """Run the approval's checks once the current transaction commits — exactly once,
+    however often this is called for the same approval."""
+    job_enqueue(
+        kind="start_approval",
+        key=approval_start_key(approval_id),
+        payload={"approval_id": approval_id},
+    )

@@ -41,6 +41,19 @@ def case_conclude_if_complete(*, case: Case) -> Case:
         )
 
 
+def approval_unblock(*, approval: Approval) -> Approval:
+    """``WAITING → PENDING``: what it waited for exists; its promised days count from today."""
+    approval = run_transition(
+        approval,
+        "unblock",
+        actor=None,
+        actor_label="system",
+        due_date=add_working_days(timezone.localdate(), approval.item.promised_working_days),
+    )
+    approval_start_after_commit(approval_id=approval.pk)
+    return approval
+
+
 def approval_after_approved(*, approval: Approval) -> None:
     """What a grant sets going, in the granting transaction: the certificate enters
     the library, approvals that waited only for it start, and the case concludes
@@ -48,8 +61,7 @@ def approval_after_approved(*, approval: Approval) -> None:
     certificate_create_for_approval(approval=approval)
     for dependent in approval.unblocks.filter(state=ApprovalState.WAITING):
         if not dependent.waits_for.exclude(state=ApprovalState.APPROVED).exists():
-            run_transition(dependent, "unblock", actor=None, actor_label="system")
-            approval_start_after_commit(approval_id=dependent.pk)
+            approval_unblock(approval=dependent)
     case_conclude_if_complete(case=approval.case)
 
 

@@ -142,7 +142,21 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic work (``celery -A onewindow beat``). Every task is idempotent, so a
+# beat that fires twice, or late, does no harm.
+CELERY_BEAT_SCHEDULE: dict = {
+    "sweep-jobs": {"task": "cases.sweep_jobs", "schedule": 30.0},
+    "reconcile": {"task": "cases.reconcile", "schedule": 300.0},
+    "colour-sla": {"task": "cases.colour_sla", "schedule": 900.0},
+}
+
+# The outbox (cases.Job): a running job whose worker has been silent this long is
+# taken over; a pending job whose message is this old is published again.
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
+JOB_REPUBLISH_SECONDS = env.int("JOB_REPUBLISH_SECONDS", default=60)
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=8)
+# The reconciler leaves fresh work alone for this long before it calls it stuck.
+RECONCILE_GRACE_SECONDS = env.int("RECONCILE_GRACE_SECONDS", default=120)
 
 # Departments' own registry endpoints (departments.connectors.HttpConnector).
 REGISTRY_HTTP_TIMEOUT = env.float("REGISTRY_HTTP_TIMEOUT", default=5.0)  # seconds per attempt

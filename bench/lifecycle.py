@@ -1,0 +1,151 @@
+"""Lifecycle benchmark: cases per second from acceptance to conclusion, in full mode.
+
+    python -m bench.lifecycle                 # 600 cases, 2 worker processes
+    python -m bench.lifecycle --cases 1000 --workers 2
+
+It starts its own PostgreSQL (fsync and synchronous commit ON, as in production)
+and Redis, migrates, loads the demo, starts ``--workers`` real ``celery worker``
+processes (prefork, one pool process each), prepares the cases of the
+open-a-restaurant bundle (created and submitted: not timed), then times from the
+first acceptance to the last conclusion. Every approval is decided
+automatically (秒批), so nothing waits for a person. It prints one JSON object:
+cases/s, and the SQL statements and transactions per case counted by
+PostgreSQL itself (pg_stat_statements, pg_stat_database) over the timed part —
+intake's acceptance, dispatch, the four approvals with their registry checks,
+certificates, unblocking and fan-in, and the outbox.
+
+Not a test: run it by hand and copy the figures into the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tools.servers import CeleryWorker, postgres_server, redis_server  # noqa: E402
+
+
+def _stats(cursor) -> tuple[int, int]:
+    cursor.execute("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements")
+    statements = int(cursor.fetchone()[0])
+    cursor.execute(
+        "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+    )
+    return statements, int(cursor.fetchone()[0])
+
+
+DURABILITY = {
+    # Production: a commit returns when it is on disk.
+    "on": ("fsync=on", "synchronous_commit=on"),
+    # What the test servers use: commits may be lost on a power cut, never corrupted.
+    "off": ("fsync=off", "synchronous_commit=off"),
+}
+
+
+def run(*, cases: int, workers: int, warmup: int, durability: str = "on") -> dict:
+    with (
+        postgres_server(
+            "shared_preload_libraries=pg_stat_statements",
+            "pg_stat_statements.track=all",
+            *DURABILITY[durability],
+        ) as database_url,
+        redis_server() as redis_url,
+    ):
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "onewindow.settings.prod",
+            "SECRET_KEY": "benchmark-only",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+        }
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True
+        )
+        subprocess.run(
+            [sys.executable, "manage.py", "load_demo", "--force"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        os.environ.update(env)
+        from bench.workload import setup_django
+
+        setup_django()
+        from django.db import connection
+
+        from bench.workload import workload_accept, workload_counts, workload_prepare, workload_wait
+
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        log_dir = Path(tempfile.mkdtemp(prefix="onewindow-bench-"))
+        pool = [
+            CeleryWorker(
+                f"bench{n}", env, python=sys.executable, cwd=ROOT, concurrency=1, log_dir=log_dir
+            )
+            for n in range(workers)
+        ]
+        for worker in pool:
+            worker.start()
+        try:
+            for worker in pool:
+                worker.wait_ready()
+            warm = workload_accept(case_ids=workload_prepare(cases=warmup))
+            workload_wait(case_ids=warm, timeout=300)
+            prepared = workload_prepare(cases=cases)
+            connection.close()
+            with connection.cursor() as cursor:
+                before = _stats(cursor)
+            started = time.perf_counter()
+            accepted = workload_accept(case_ids=prepared)
+            workload_wait(case_ids=accepted, timeout=1800, poll=0.05)
+            elapsed = time.perf_counter() - started
+            with connection.cursor() as cursor:
+                after = _stats(cursor)
+            counts = workload_counts(case_ids=accepted)
+        finally:
+            for worker in pool:
+                worker.stop()
+    statements = after[0] - before[0]
+    transactions = after[1] - before[1]
+    return {
+        "cases": cases,
+        "seconds": round(elapsed, 2),
+        "cases_per_second": round(cases / elapsed, 1),
+        "sql_statements_per_case": round(statements / cases, 1),
+        "transactions_per_case": round(transactions / cases, 1),
+        "approved": counts["case_states"],
+        "worker_processes": workers,
+        "durable_commits": durability,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=600)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--durability", choices=sorted(DURABILITY), default="on")
+    arguments = parser.parse_args()
+    result = run(
+        cases=arguments.cases,
+        workers=arguments.workers,
+        warmup=arguments.warmup,
+        durability=arguments.durability,
+    )
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

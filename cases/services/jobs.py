@@ -1,0 +1,155 @@
+"""The outbox (DESIGN.md §4.6): work written as rows, executed by Celery, swept when lost.
+
+``job_enqueue`` is called inside the transaction that makes the work necessary,
+so the row exists exactly when the change does. After commit the job's id is
+published to Celery; the worker claims the row with one conditional UPDATE
+(so two deliveries of the same message run it once), calls the job's handler,
+and marks it done — or back to pending with a later ``next_try_at``.
+
+Nothing depends on the broker keeping a message: ``jobs_sweep`` (Celery beat,
+every half minute) re-publishes pending jobs whose message is older than
+``JOB_REPUBLISH_SECONDS`` and running jobs whose lease expired (their worker
+died). Handlers are idempotent, so a job run twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from ..constants import JobState
+from ..models import Job
+
+logger = logging.getLogger(__name__)
+
+# kind → the service that does the work; it is called with the job's payload as
+# keyword arguments and must be idempotent.
+JOB_HANDLERS: dict[str, str] = {
+    "dispatch_case": "cases.services.dispatch.case_dispatch_job",
+    "start_approval": "cases.services.checks.approval_run_checks",
+}
+
+# Seconds to wait before the n-th retry (the last value repeats).
+RETRY_DELAYS = (10, 30, 60, 300, 900, 3600)
+
+
+def _publish(job_ids: list[int], *, robust: bool = False) -> None:
+    from ..tasks import run_job  # the task module imports the services
+
+    for job_id in job_ids:
+        if not robust:
+            run_job.delay(job_id)
+            continue
+        try:
+            run_job.delay(job_id)
+        except Exception:
+            # The row stays pending; the next sweep tries again.
+            logger.exception("could not publish job %s", job_id)
+
+
+def job_enqueue(*, kind: str, key: str, payload: dict[str, Any] | None = None) -> Job:
+    """Record work that must happen; it is published when the current transaction commits.
+
+    The same ``key`` twice returns the existing row: the unique constraint, not
+    a check, decides. Safe inside or outside a transaction.
+    """
+    if kind not in JOB_HANDLERS:
+        raise ValueError(f"unknown job kind {kind!r}")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            job = Job.objects.create(
+                kind=kind, key=key, payload=payload or {}, next_try_at=now, published_at=now
+            )
+    except IntegrityError:
+        return Job.objects.get(key=key)
+    # Embedded mode runs the task in-process: let its errors surface. With a
+    # broker, a failed publish must not undo the committed change — the sweeper
+    # publishes the job later.
+    transaction.on_commit(lambda: _publish([job.pk]), robust=not settings.CELERY_TASK_ALWAYS_EAGER)
+    return job
+
+
+def _retry_delay(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1])
+
+
+def job_run(*, job_id: int) -> Job | None:
+    """Claim the job and run its handler. Returns the job, or ``None`` when someone else
+    holds it, it is done, or it is not due yet (a duplicate message changes nothing)."""
+    now = timezone.now()
+    claimable = Q(state=JobState.PENDING, next_try_at__lte=now) | Q(
+        state=JobState.RUNNING, lease_until__lt=now
+    )
+    claimed = Job.objects.filter(claimable, pk=job_id).update(
+        state=JobState.RUNNING,
+        attempts=F("attempts") + 1,
+        lease_until=now + dt.timedelta(seconds=settings.JOB_LEASE_SECONDS),
+        updated_at=now,
+    )
+    if not claimed:
+        return None
+    job = Job.objects.get(pk=job_id)
+    mine = Job.objects.filter(pk=job.pk, state=JobState.RUNNING, attempts=job.attempts)
+    try:
+        import_string(JOB_HANDLERS[job.kind])(**job.payload)
+    except Exception as error:
+        finished = timezone.now()
+        gave_up = job.attempts >= settings.JOB_MAX_ATTEMPTS
+        mine.update(
+            state=JobState.FAILED if gave_up else JobState.PENDING,
+            next_try_at=finished + _retry_delay(job.attempts),
+            lease_until=None,
+            last_error=f"{type(error).__name__}: {error}"[:2000],
+            updated_at=finished,
+        )
+        logger.exception("job %s failed (attempt %s)", job.key, job.attempts)
+        raise
+    finished = timezone.now()
+    mine.update(
+        state=JobState.DONE, done_at=finished, lease_until=None, last_error="", updated_at=finished
+    )
+    job.refresh_from_db()
+    return job
+
+
+def jobs_sweep(*, now: dt.datetime | None = None, limit: int = 5000) -> int:
+    """Re-publish jobs whose message may be lost. Returns how many were published."""
+    now = now or timezone.now()
+    stale = now - dt.timedelta(seconds=settings.JOB_REPUBLISH_SECONDS)
+    lost_message = Q(state=JobState.PENDING, next_try_at__lte=now) & (
+        Q(published_at__isnull=True) | Q(published_at__lt=stale)
+    )
+    dead_worker = Q(state=JobState.RUNNING, lease_until__lt=now)
+    job_ids = list(
+        Job.objects.filter(lost_message | dead_worker)
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if job_ids:
+        Job.objects.filter(pk__in=job_ids).update(published_at=now)
+        _publish(job_ids, robust=True)
+        logger.info("sweeper re-published %s jobs", len(job_ids))
+    return len(job_ids)
+
+
+def job_revive(*, job: Job) -> Job:
+    """Give a finished or failed job another run from its first attempt (the reconciler's tool)."""
+    now = timezone.now()
+    with transaction.atomic():
+        revived = Job.objects.filter(pk=job.pk, state__in=[JobState.DONE, JobState.FAILED]).update(
+            state=JobState.PENDING, attempts=0, next_try_at=now, published_at=now, updated_at=now
+        )
+        if revived:
+            transaction.on_commit(
+                lambda: _publish([job.pk]), robust=not settings.CELERY_TASK_ALWAYS_EAGER
+            )
+    job.refresh_from_db()
+    return job

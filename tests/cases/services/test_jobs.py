@@ -1,0 +1,176 @@
+"""The outbox: work recorded with the change that causes it, run once, swept when lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from cases.constants import ApprovalState, CaseState, JobState
+from cases.models import Approval, Job
+from cases.services import jobs
+from cases.services.dispatch import case_dispatch
+from cases.services.jobs import job_enqueue, job_run, jobs_sweep
+from cases.services.queue import approval_start_after_commit, approval_start_key
+from tests.factories import ApprovalFactory, CaseFactory, ServiceItemFactory
+
+CALLS: list[int] = []
+
+
+def count_call(*, number: int) -> None:
+    CALLS.append(number)
+
+
+def explode(*, number: int) -> None:
+    raise RuntimeError(f"registry {number} unreachable")
+
+
+@pytest.fixture
+def test_handlers(monkeypatch):
+    CALLS.clear()
+    monkeypatch.setitem(jobs.JOB_HANDLERS, "count", f"{__name__}.count_call")
+    monkeypatch.setitem(jobs.JOB_HANDLERS, "explode", f"{__name__}.explode")
+    return CALLS
+
+
+def _pending(approval_state=ApprovalState.PENDING, **kwargs):
+    item = ServiceItemFactory(auto_decide=True, **kwargs)
+    return ApprovalFactory(item=item, state=approval_state)
+
+
+@pytest.mark.django_db
+def test_dispatch_writes_one_job_per_started_approval_and_runs_it_after_commit(
+    django_capture_on_commit_callbacks,
+):
+    items = [ServiceItemFactory(auto_decide=True) for _ in range(3)]
+    case = CaseFactory(state=CaseState.ACCEPTED, items=items)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        case_dispatch(case=case)
+    # Before commit: the rows exist, nothing ran.
+    approvals = list(Approval.objects.filter(case=case))
+    assert {approval.state for approval in approvals} == {ApprovalState.PENDING}
+    assert set(Job.objects.values_list("key", flat=True)) == {
+        approval_start_key(approval.pk) for approval in approvals
+    }
+    assert set(Job.objects.values_list("state", flat=True)) == {JobState.PENDING}
+    for callback in callbacks:
+        callback()
+    assert set(Job.objects.values_list("state", flat=True)) == {JobState.DONE}
+    assert set(Approval.objects.values_list("state", flat=True)) == {ApprovalState.APPROVED}
+    case.refresh_from_db()
+    assert case.state == CaseState.APPROVED
+
+
+@pytest.mark.django_db
+def test_the_same_work_is_recorded_once(django_capture_on_commit_callbacks):
+    approval = _pending()
+    with django_capture_on_commit_callbacks(execute=True):
+        approval_start_after_commit(approval_id=approval.pk)
+        approval_start_after_commit(approval_id=approval.pk)
+    assert Job.objects.filter(key=approval_start_key(approval.pk)).count() == 1
+    job = Job.objects.get()
+    assert (job.state, job.attempts) == (JobState.DONE, 1)
+
+
+@pytest.mark.django_db
+def test_a_second_delivery_of_a_done_job_changes_nothing(test_handlers):
+    job = job_enqueue(kind="count", key="count:1", payload={"number": 1})
+    assert job_run(job_id=job.pk).state == JobState.DONE
+    assert job_run(job_id=job.pk) is None
+    job.refresh_from_db()
+    assert (job.state, job.attempts, test_handlers) == (JobState.DONE, 1, [1])
+
+
+@pytest.mark.django_db
+def test_a_job_held_by_a_live_worker_is_not_run_again(test_handlers):
+    job = job_enqueue(kind="count", key="count:2", payload={"number": 2})
+    Job.objects.filter(pk=job.pk).update(
+        state=JobState.RUNNING, lease_until=timezone.now() + dt.timedelta(minutes=5), attempts=1
+    )
+    assert job_run(job_id=job.pk) is None
+    assert test_handlers == []
+
+
+@pytest.mark.django_db
+def test_a_failing_job_is_retried_later_then_given_up(test_handlers, settings):
+    settings.JOB_MAX_ATTEMPTS = 2
+    job = job_enqueue(kind="explode", key="explode:7", payload={"number": 7})
+    before = timezone.now()
+    with pytest.raises(RuntimeError):
+        job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.state == JobState.PENDING
+    assert job.attempts == 1
+    assert job.last_error == "RuntimeError: registry 7 unreachable"
+    assert job.next_try_at >= before + dt.timedelta(seconds=jobs.RETRY_DELAYS[0])
+    # Not due yet: a duplicate message does not run it early.
+    assert job_run(job_id=job.pk) is None
+    Job.objects.filter(pk=job.pk).update(next_try_at=timezone.now())
+    with pytest.raises(RuntimeError):
+        job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.attempts, job.lease_until) == (JobState.FAILED, 2, None)
+
+
+@pytest.mark.django_db
+def test_unknown_kind_is_refused():
+    with pytest.raises(ValueError, match="unknown job kind"):
+        job_enqueue(kind="nonsense", key="nonsense:1")
+    assert not Job.objects.exists()
+
+
+@pytest.mark.django_db
+def test_sweeper_republishes_lost_messages_and_dead_workers_jobs_only(test_handlers, settings):
+    lost = job_enqueue(kind="count", key="count:10", payload={"number": 10})
+    fresh = job_enqueue(kind="count", key="count:11", payload={"number": 11})
+    dead = job_enqueue(kind="count", key="count:12", payload={"number": 12})
+    alive = job_enqueue(kind="count", key="count:13", payload={"number": 13})
+    waiting = job_enqueue(kind="count", key="count:14", payload={"number": 14})
+    now = timezone.now()
+    stale = now - dt.timedelta(seconds=settings.JOB_REPUBLISH_SECONDS + 1)
+    Job.objects.filter(pk=lost.pk).update(published_at=stale)
+    Job.objects.filter(pk=dead.pk).update(
+        state=JobState.RUNNING, attempts=1, lease_until=now - dt.timedelta(seconds=1)
+    )
+    Job.objects.filter(pk=alive.pk).update(
+        state=JobState.RUNNING, attempts=1, lease_until=now + dt.timedelta(minutes=5)
+    )
+    Job.objects.filter(pk=waiting.pk).update(
+        published_at=stale, next_try_at=now + dt.timedelta(minutes=1)
+    )
+    assert jobs_sweep(now=now) == 2
+    assert sorted(test_handlers) == [10, 12]
+    states = dict(Job.objects.values_list("key", "state"))
+    assert states == {
+        "count:10": JobState.DONE,
+        "count:11": JobState.PENDING,
+        "count:12": JobState.DONE,
+        "count:13": JobState.RUNNING,
+        "count:14": JobState.PENDING,
+    }
+    assert Job.objects.get(pk=dead.pk).attempts == 2
+    assert fresh.pk  # published moments ago: its message is still on its way
+
+
+@pytest.mark.django_db
+def test_acceptance_dispatches_after_commit_through_the_outbox(
+    django_capture_on_commit_callbacks, clerk
+):
+    from cases.services.intake import case_accept, case_create, case_submit
+    from tests.factories import ApplicantFactory
+
+    case = case_create(
+        applicant=ApplicantFactory(), items=[ServiceItemFactory(auto_decide=True)], created_by=clerk
+    )
+    case = case_submit(case=case, actor=clerk)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        case = case_accept(case=case, actor=clerk)
+    assert case.state == CaseState.ACCEPTED
+    assert Job.objects.get().key == f"dispatch_case:{case.pk}"
+    for callback in callbacks:
+        with django_capture_on_commit_callbacks(execute=True):
+            callback()
+    case.refresh_from_db()
+    assert case.state == CaseState.APPROVED
+    assert set(Job.objects.values_list("state", flat=True)) == {JobState.DONE}
