@@ -13,19 +13,34 @@ the same number of queries for 3 rows and for 30.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import lookup_spawns_duplicates, unquote
+from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from departments.identifiers import mask_id_number, mask_phone
+from departments.roles import is_reviewer_of
 
-from .constants import SlaColour
+from .constants import TRANSITION_LABELS, SlaColour, VerificationOutcome
+from .exceptions import CaseError
 from .models import (
     Applicant,
     Approval,
@@ -40,6 +55,20 @@ from .models import (
     Rating,
     Verification,
     Visit,
+)
+from .selectors import (
+    approval_materials,
+    approval_sla_rank,
+    approval_urgency_ordering,
+    materials_required_by_department,
+    user_confined_department_id,
+)
+from .services.decisions import (
+    DECISION_TRANSITIONS,
+    ApprovalDecision,
+    DecisionInvalidError,
+    approval_decide,
+    approval_supplement_choices,
 )
 
 SLA_COLOURS = {SlaColour.GREEN: "#2e7d32", SlaColour.AMBER: "#ef6c00", SlaColour.RED: "#c62828"}
@@ -59,6 +88,61 @@ def applicant_label(applicant: Applicant) -> str:
     return f"{applicant.name} ({applicant.masked_id_number})"
 
 
+class DepartmentScopedMixin:
+    """Reviewers and department systems see only their own department's rows.
+
+    ``department_lookup`` is the path from the row to its department; a class
+    without one shows confined users nothing (deny by default). Superusers,
+    supervisors and window staff are not confined. A row outside the user's
+    scope answers 404, exactly like one that does not exist: its existence is
+    not confirmed to another department.
+    """
+
+    department_lookup: str | None = None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)  # type: ignore[misc]
+        department_id = user_confined_department_id(request.user)
+        if department_id is None:
+            return queryset
+        return self.confine_to_department(queryset, department_id)
+
+    def confine_to_department(self, queryset: QuerySet, department_id: int) -> QuerySet:
+        if self.department_lookup is None:
+            return queryset.none()
+        model = queryset.model
+        if lookup_spawns_duplicates(model._meta, self.department_lookup):
+            # A lookup across a to-many relation would repeat rows when joined.
+            return queryset.filter(
+                Exists(
+                    model._default_manager.filter(
+                        pk=OuterRef("pk"), **{self.department_lookup: department_id}
+                    )
+                )
+            )
+        return queryset.filter(**{self.department_lookup: department_id})
+
+    def _get_obj_does_not_exist_redirect(
+        self, request: HttpRequest, opts: Any, object_id: str
+    ) -> HttpResponse:
+        # Django redirects to the index with "does not exist"; out of scope must be a plain 404.
+        raise Http404
+
+
+class ConfinedInlineMixin:
+    """An inline under a page a confined user may open shows only their department's rows."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)  # type: ignore[misc]
+        department_id = user_confined_department_id(request.user)
+        if department_id is None:
+            return queryset
+        return queryset.filter(self.department_condition(department_id))
+
+    def department_condition(self, department_id: int) -> Q:
+        raise NotImplementedError
+
+
 class NoDeleteActionMixin:
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)  # type: ignore[misc]
@@ -66,14 +150,13 @@ class NoDeleteActionMixin:
         return actions
 
 
-class WorkflowAdmin(NoDeleteActionMixin, admin.ModelAdmin):
+class WorkflowAdmin(DepartmentScopedMixin, NoDeleteActionMixin, admin.ModelAdmin):
     """A row that services create and change: shown in full, never added, deleted or re-stated here.
 
     ``department_lookup`` is the path from the row to the department it belongs
     to: scoping reviewers to their own department narrows ``get_queryset`` by it.
     """
 
-    department_lookup: str | None = None
     show_full_result_count = False  # no COUNT(*) over the whole table on every page
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -119,7 +202,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 @admin.register(Applicant)
-class ApplicantAdmin(admin.ModelAdmin):
+class ApplicantAdmin(DepartmentScopedMixin, admin.ModelAdmin):
     list_display = ("name", "kind", "id_type", "masked_id_number", "masked_phone", "created_at")
     list_filter = ("kind", "id_type", "id_check_overridden")
     # The number only by exact match: a fragment must not list (and so reveal) other people.
@@ -151,7 +234,7 @@ class ApplicantAdmin(admin.ModelAdmin):
 # --- cases ---
 
 
-class ApprovalInline(ReadOnlyInline):
+class ApprovalInline(ConfinedInlineMixin, ReadOnlyInline):
     model = Approval
     fields = (
         "item",
@@ -167,11 +250,38 @@ class ApprovalInline(ReadOnlyInline):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Approval]:
         return super().get_queryset(request).select_related("item", "department")
 
+    def department_condition(self, department_id: int) -> Q:
+        return Q(department_id=department_id)
 
-class CaseMaterialInline(ReadOnlyInline):
+
+def material_file_label(material: CaseMaterial) -> str:
+    """The file by name and size, never by a link: files are read through the approval page,
+    where the download is permission-checked."""
+    if not material.file:
+        return "—"
+    name = material.original_name or os.path.basename(material.file.name)
+    return f"{name} ({material.size or 0} B)"
+
+
+class CaseMaterialInline(ConfinedInlineMixin, ReadOnlyInline):
     model = CaseMaterial
-    fields = ("material_type", "status", "detail", "certificate", "verification", "file", "size")
+    fields = (
+        "material_type",
+        "status",
+        "detail",
+        "certificate",
+        "verification",
+        "file_name",
+        "size",
+    )
     ordering = ("id",)
+
+    @admin.display(description=_("文件"))
+    def file_name(self, material: CaseMaterial) -> str:
+        return material_file_label(material)
+
+    def department_condition(self, department_id: int) -> Q:
+        return materials_required_by_department(department_id)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CaseMaterial]:
         return (
@@ -191,8 +301,12 @@ class VisitInline(admin.TabularInline):
     extra = 0
 
 
-class CaseEventInline(ReadOnlyInline):
-    """The timeline. Works under a case, an approval or a certificate (one foreign key to each)."""
+class CaseEventInline(ConfinedInlineMixin, ReadOnlyInline):
+    """The timeline. Works under a case, an approval or a certificate (one foreign key to each).
+
+    A confined reviewer sees the case's own events and those of their department's
+    approvals, not the notes other departments wrote on theirs.
+    """
 
     model = CaseEvent
     fields = (
@@ -217,6 +331,9 @@ class CaseEventInline(ReadOnlyInline):
             .get_queryset(request)
             .select_related("actor", "actor_department", "approval__case", "approval__item")
         )
+
+    def department_condition(self, department_id: int) -> Q:
+        return Q(approval__isnull=True) | Q(approval__department_id=department_id)
 
 
 @admin.register(Case)
@@ -268,6 +385,17 @@ class CaseAdmin(WorkflowAdmin):
     def applicant_display(self, case: Case) -> str:
         return applicant_label(case.applicant)
 
+    def get_fieldsets(self, request: HttpRequest, obj: Case | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if user_confined_department_id(request.user) is None:
+            return fieldsets
+        # The case's other items belong to other departments: a reviewer sees theirs
+        # in the approvals below, and nothing of the rest.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "items"]})
+            for name, options in fieldsets
+        ]
+
     def save_model(self, request: HttpRequest, obj: Case, form: Any, change: bool) -> None:
         # Every field of the case is read-only, so there is nothing to write; saving
         # anyway would bump updated_at (which the reconciler reads) and race the
@@ -278,12 +406,19 @@ class CaseAdmin(WorkflowAdmin):
 
 @admin.register(Approval)
 class ApprovalAdmin(ViewOnlyAdmin):
+    """The reviewer's desk: their department's approvals, most urgent first.
+
+    The page of an approval shows its check results and the case materials its
+    item asks for (files downloaded through a permission-checked view), and the
+    decisions the user may take now, each of which calls the review services.
+    The row itself is never edited here.
+    """
+
     department_lookup = "department"
     list_display = ("tracking_no", "item", "department", "state", "sla", "due_date", "decided_at")
     list_filter = ("state", "sla_colour", "department")
     list_select_related = ("case", "item", "department")
     search_fields = ("^case__tracking_no",)
-    ordering = ("due_date", "id")
     inlines = (CaseEventInline,)
     fieldsets = (
         (None, {"fields": ("case", "item", "department", "waits_for")}),
@@ -300,24 +435,187 @@ class ApprovalAdmin(ViewOnlyAdmin):
                     "is_auto_decided",
                     "decision_note",
                     "supplement_materials",
-                    "checks",
                 )
             },
         ),
         (_("时间"), {"fields": ("created_at", "updated_at")}),
     )
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Approval]:
+        return (
+            super().get_queryset(request).select_related("case", "item", "department", "decided_by")
+        )
+
+    def get_ordering(self, request: HttpRequest) -> list[Any]:
+        return approval_urgency_ordering()
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        if user_confined_department_id(request.user) is None:
+            return self.list_display
+        return tuple(name for name in self.list_display if name != "department")
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        if user_confined_department_id(request.user) is None:
+            return self.list_filter
+        return tuple(name for name in self.list_filter if name != "department")
+
     @admin.display(description=_("办件编号"), ordering="case__tracking_no")
     def tracking_no(self, approval: Approval) -> str:
         return approval.case.tracking_no
 
-    @admin.display(description=_("时限状态"), ordering="sla_colour")
+    @admin.display(description=_("时限状态"), ordering=approval_sla_rank())
     def sla(self, approval: Approval) -> SafeString:
         return format_html(
             '<span style="color: {}; font-weight: bold;">● {}</span>',
             SLA_COLOURS.get(approval.sla_colour, "inherit"),
             approval.get_sla_colour_display(),
         )
+
+    # --- the page of one approval ---
+
+    def get_urls(self) -> list[URLPattern]:
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(
+                "<path:object_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name=f"{prefix}_decide",
+            ),
+            path(
+                "<path:object_id>/materials/<int:material_id>/file/",
+                self.admin_site.admin_view(self.material_file_view),
+                name=f"{prefix}_material_file",
+            ),
+            *super().get_urls(),
+        ]
+
+    def allowed_decisions(self, request: HttpRequest, approval: Approval) -> list[tuple[str, str]]:
+        """The decisions whose transition this user may run on the approval as it is now."""
+        available = {
+            transition.name
+            for transition in approval.get_available_user_state_transitions(request.user)  # type: ignore[attr-defined]
+        }
+        return [
+            (decision.value, str(decision.label))
+            for decision in ApprovalDecision
+            if DECISION_TRANSITIONS[decision] in available
+        ]
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Approval | None = None,
+    ) -> TemplateResponse:
+        if obj is not None:
+            decisions = self.allowed_decisions(request, obj)
+            context.update(
+                {
+                    "approval_checks": self.checks_for_display(request, obj),
+                    "approval_materials": list(approval_materials(approval=obj)),
+                    "may_download_files": is_reviewer_of(request.user, obj.department_id),
+                    "approval_decisions": decisions,
+                    "supplement_choices": (
+                        approval_supplement_choices(approval=obj)
+                        if any(value == ApprovalDecision.SUPPLEMENT for value, _label in decisions)
+                        else []
+                    ),
+                }
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def checks_for_display(self, request: HttpRequest, approval: Approval) -> list[dict[str, Any]]:
+        outcomes = dict(VerificationOutcome.choices)
+        may_open_log = admin.site.is_registered(Verification) and request.user.has_perm(
+            "cases.view_verification"
+        )
+        rows = []
+        for check in approval.checks or []:
+            if not isinstance(check, dict):
+                continue
+            verification_id = check.get("verification")
+            rows.append(
+                {
+                    **check,
+                    "outcome_label": outcomes.get(check.get("outcome"), check.get("outcome")),
+                    "verification_url": (
+                        reverse("admin:cases_verification_change", args=[verification_id])
+                        if verification_id and may_open_log
+                        else ""
+                    ),
+                }
+            )
+        return rows
+
+    def _approval_or_404(self, request: HttpRequest, object_id: str) -> Approval:
+        approval = self.get_object(request, unquote(object_id))
+        if approval is None:
+            raise Http404
+        if not self.has_view_permission(request, approval):
+            raise PermissionDenied
+        return approval
+
+    def decide_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The decision buttons: one service call; a refusal explains itself and changes nothing."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        approval = self._approval_or_404(request, object_id)
+        change_url = reverse("admin:cases_approval_change", args=[approval.pk])
+        decision = request.POST.get("decision", "")
+        try:
+            approval = approval_decide(
+                approval=approval,
+                actor=request.user,
+                decision=decision,
+                note=request.POST.get("note", ""),
+                materials=request.POST.getlist("materials"),
+                seen_state=request.POST.get("seen_state") or None,
+            )
+        except DecisionInvalidError as error:
+            for field_messages in error.errors.values():
+                for message in field_messages:
+                    self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        except CaseError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        self.message_user(
+            request,
+            gettext("%(approval)s：已%(action)s，当前状态「%(state)s」。")
+            % {
+                "approval": approval,
+                "action": TRANSITION_LABELS[DECISION_TRANSITIONS[ApprovalDecision(decision)]],
+                "state": approval.get_state_display(),
+            },
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:cases_approval_changelist"))
+
+    def material_file_view(
+        self, request: HttpRequest, object_id: str, material_id: int
+    ) -> HttpResponse:
+        """A material's file, for the reviewers of the approval's department only."""
+        approval = self._approval_or_404(request, object_id)
+        if not is_reviewer_of(request.user, approval.department_id):
+            raise PermissionDenied
+        material = approval_materials(approval=approval).filter(pk=material_id).first()
+        if material is None or not material.file:
+            raise Http404
+        try:
+            handle = material.file.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=material.original_name or os.path.basename(material.file.name),
+            content_type=material.content_type or "application/octet-stream",
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 @admin.register(CaseMaterial)
@@ -330,6 +628,24 @@ class CaseMaterialAdmin(ViewOnlyAdmin):
     list_select_related = ("case", "material_type")
     search_fields = ("^case__tracking_no",)
     ordering = ("-created_at", "-id")
+
+    def confine_to_department(self, queryset: QuerySet, department_id: int) -> QuerySet:
+        # Not every material of a case the department has a part in: only those its items ask for.
+        return queryset.filter(materials_required_by_department(department_id))
+
+    def get_fields(self, request: HttpRequest, obj: CaseMaterial | None = None) -> list[str]:
+        return [
+            "file_name" if name == "file" else name for name in editable_field_names(self.model)
+        ]
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: models.Model | None = None
+    ) -> tuple[str, ...]:
+        return (*editable_field_names(self.model), "file_name")
+
+    @admin.display(description=_("文件"))
+    def file_name(self, material: CaseMaterial) -> str:
+        return material_file_label(material)
 
 
 @admin.register(Verification)
@@ -492,7 +808,7 @@ class CourierEventAdmin(ViewOnlyAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(admin.ModelAdmin):
+class VisitAdmin(DepartmentScopedMixin, admin.ModelAdmin):
     list_display = ("case", "reason", "clerk", "created_at", "note")
     list_filter = ("reason", "created_at")
     list_select_related = ("case", "clerk")

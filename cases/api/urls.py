@@ -1,8 +1,15 @@
 from django.urls import path
 
+from .approvals import ApprovalDecisionView, ApprovalListView
 from .deliveries import CaseDeliveryCreateView, CourierWebhookView
 
 urlpatterns: list = [
+    path("approvals/", ApprovalListView.as_view(), name="approval-list"),
+    path(
+        "approvals/<int:pk>/decision/",
+        ApprovalDecisionView.as_view(),
+        name="approval-decision",
+    ),
     path(
         "cases/<str:tracking_no>/delivery/",
         CaseDeliveryCreateView.as_view(),

@@ -171,6 +171,13 @@ COURIER_HTTP_TOKEN = env("COURIER_HTTP_TOKEN", default="")
 COURIER_WEBHOOK_SECRETS = env.dict("COURIER_WEBHOOK_SECRETS", default={})
 COURIER_WEBHOOK_TOLERANCE_SECONDS = env.int("COURIER_WEBHOOK_TOLERANCE_SECONDS", default=300)
 
+# Departments' own registry endpoints (departments.connectors.HttpConnector).
+REGISTRY_HTTP_TIMEOUT = env.float("REGISTRY_HTTP_TIMEOUT", default=5.0)  # seconds per attempt
+REGISTRY_HTTP_RETRIES = env.int("REGISTRY_HTTP_RETRIES", default=2)  # on no connection / 5xx
+REGISTRY_HTTP_BACKOFF = env.float("REGISTRY_HTTP_BACKOFF", default=0.5)  # seconds, doubling
+REGISTRY_HTTP_ALLOW_PLAIN_HTTP = env.bool("REGISTRY_HTTP_ALLOW_PLAIN_HTTP", default=False)
+REGISTRY_HTTP_MAX_BYTES = env.int("REGISTRY_HTTP_MAX_BYTES", default=1_000_000)
+
 # Where the demo and production signing keys of the electronic seals live:
 # outside the repository.
 SEALS_DIR = env.path("SEALS_DIR", default=str(BASE_DIR / "var" / "seals"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .constants import VisitReason
-from .models import Case, Visit
+from ..constants import VisitReason
+from ..models import Case, Visit
 
 # "Run at most once" (最多跑一次): the goal for every case.
 VISITS_GOAL = 1

@@ -1,0 +1,227 @@
+"""Department systems' door to their approvals: the list, and the decision.
+
+``GET /api/v1/approvals/?state=IN_REVIEW`` lists the caller's department's
+approvals, most urgent first, paginated. ``POST /api/v1/approvals/<id>/decision/``
+takes ``{decision, note, materials}`` and answers the approval as it is after the
+decision. Another department's approval answers 404, bad input 400 with a
+message per field (nothing changed), an approval no longer open to that
+decision 409. Reviewers and ``department_system`` users act for their
+department; superusers and supervisors may read every department's list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from departments.constants import Role
+from departments.roles import has_role
+
+from ..constants import ApprovalState, VerificationOutcome
+from ..exceptions import (
+    ConcurrentTransitionError,
+    InvalidTransitionError,
+    TransitionPermissionError,
+)
+from ..models import Approval
+from ..selectors import DEPARTMENT_BOUND_ROLES, approval_queue, user_confined_department_id
+from ..services.decisions import ApprovalDecision, DecisionInvalidError, approval_decide
+from ..services.review import DecisionReasonRequiredError
+
+READER_ROLES = (*DEPARTMENT_BOUND_ROLES, Role.SUPERVISOR)
+
+
+class MayReadApprovals(BasePermission):
+    """Reviewers and department systems (their department), supervisors and superusers."""
+
+    message = gettext_lazy("只有部门审批人员、部门业务系统和电子监察人员可以访问审批。")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return has_role(request.user, *READER_ROLES)
+
+
+class ApprovalPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class CheckResultSerializer(serializers.Serializer):
+    registry = serializers.CharField(help_text=gettext_lazy("共享数据库代码"))
+    registry_name = serializers.CharField(required=False)
+    outcome = serializers.ChoiceField(choices=VerificationOutcome.choices)
+    passed = serializers.BooleanField()
+    verification = serializers.IntegerField(
+        required=False, allow_null=True, help_text=gettext_lazy("数据查询记录（Verification）编号")
+    )
+
+
+class ApprovalSerializer(serializers.ModelSerializer):
+    tracking_no = serializers.CharField(source="case.tracking_no", read_only=True)
+    item = serializers.CharField(
+        source="item.code", read_only=True, help_text=gettext_lazy("事项代码")
+    )
+    item_name = serializers.CharField(source="item.name", read_only=True)
+    department = serializers.CharField(source="department.code", read_only=True)
+    checks = CheckResultSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Approval
+        fields = [
+            "id",
+            "tracking_no",
+            "item",
+            "item_name",
+            "department",
+            "state",
+            "due_date",
+            "sla_colour",
+            "checks",
+            "decided_at",
+            "decision_note",
+            "supplement_materials",
+        ]
+        read_only_fields = fields
+
+
+class DecisionSerializer(serializers.Serializer):
+    """The shape of a decision; what it must contain for each kind is checked by the service."""
+
+    decision = serializers.ChoiceField(choices=ApprovalDecision.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    materials = serializers.ListField(
+        child=serializers.CharField(max_length=40),
+        required=False,
+        default=list,
+        help_text=gettext_lazy("要求补正的材料类型代码（decision 为 supplement 时必填）"),
+    )
+
+
+ERROR_RESPONSE = inline_serializer(
+    name="ApprovalErrorResponse",
+    fields={"detail": serializers.CharField(), "state": serializers.CharField(required=False)},
+)
+
+
+def _states_requested(request: Request) -> list[str]:
+    raw = [
+        part.strip() for value in request.query_params.getlist("state") for part in value.split(",")
+    ]
+    states = [state for state in raw if state]
+    unknown = [state for state in states if state not in ApprovalState.values]
+    if unknown:
+        raise ValidationError(
+            {
+                "state": [
+                    _("未知状态：%(unknown)s。可用的状态：%(known)s。")
+                    % {"unknown": "、".join(unknown), "known": "、".join(ApprovalState.values)}
+                ]
+            }
+        )
+    return states
+
+
+@extend_schema(
+    tags=["approvals"],
+    summary=gettext_lazy("本部门的审批（最紧急的在前）"),
+    parameters=[
+        OpenApiParameter(
+            "state",
+            OpenApiTypes.STR,
+            description=gettext_lazy(
+                "按状态筛选，可用逗号分隔多个，例如 IN_REVIEW,SUPPLEMENT_REQUESTED"
+            ),
+            enum=ApprovalState.values,
+        )
+    ],
+)
+class ApprovalListView(generics.ListAPIView):
+    serializer_class = ApprovalSerializer
+    permission_classes = [IsAuthenticated, MayReadApprovals]
+    pagination_class = ApprovalPagination
+
+    def get_queryset(self) -> Any:
+        return approval_queue(
+            department_id=user_confined_department_id(self.request.user),
+            states=_states_requested(self.request),
+        )
+
+
+class ApprovalDecisionView(APIView):
+    permission_classes = [IsAuthenticated, MayReadApprovals]
+    serializer_class = DecisionSerializer
+
+    @extend_schema(
+        tags=["approvals"],
+        summary=gettext_lazy("对本部门的一项审批作出决定"),
+        request=DecisionSerializer,
+        responses={
+            200: ApprovalSerializer,
+            400: OpenApiResponse(
+                description=gettext_lazy("输入有误：每个字段一条说明，未作任何改变")
+            ),
+            403: OpenApiResponse(ERROR_RESPONSE, description=gettext_lazy("无权作出此决定")),
+            404: OpenApiResponse(
+                ERROR_RESPONSE, description=gettext_lazy("审批不存在或不属于本部门")
+            ),
+            409: OpenApiResponse(
+                ERROR_RESPONSE,
+                description=gettext_lazy("审批已不处于可作此决定的状态（例如已被他人处理）"),
+            ),
+        },
+        examples=[
+            OpenApiExample("准予", value={"decision": "approve", "note": "材料齐全，符合条件。"}),
+            OpenApiExample(
+                "不予准予", value={"decision": "reject", "note": "经营场所不符合要求。"}
+            ),
+            OpenApiExample(
+                "要求补正",
+                value={"decision": "supplement", "note": "请补交", "materials": ["LEASE"]},
+            ),
+        ],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        approval = (
+            approval_queue(department_id=user_confined_department_id(request.user))
+            .filter(pk=pk)
+            .first()
+        )
+        if approval is None:
+            raise Http404
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            approval = approval_decide(
+                approval=approval, actor=request.user, **serializer.validated_data
+            )
+        except DecisionInvalidError as error:
+            return Response(error.errors, status=status.HTTP_400_BAD_REQUEST)
+        except DecisionReasonRequiredError as error:
+            return Response({"note": [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
+        except TransitionPermissionError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
+        except (InvalidTransitionError, ConcurrentTransitionError) as error:
+            current = Approval.objects.filter(pk=pk).values_list("state", flat=True).first()
+            return Response(
+                {"detail": str(error), "state": current}, status=status.HTTP_409_CONFLICT
+            )
+        fresh = approval_queue(department_id=None).get(pk=approval.pk)
+        return Response(ApprovalSerializer(fresh).data)
