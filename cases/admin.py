@@ -29,6 +29,7 @@ from .constants import SlaColour
 from .models import (
     Applicant,
     Approval,
+    AuditChainHead,
     Case,
     CaseEvent,
     CaseMaterial,
@@ -508,4 +509,12 @@ class NumberSequenceAdmin(ViewOnlyAdmin):
 
     list_display = ("name", "value")
     search_fields = ("name",)
+    ordering = ("name",)
+
+
+@admin.register(AuditChainHead)
+class AuditChainHeadAdmin(ViewOnlyAdmin):
+    """Where each audit hash chain ends; ``manage.py verify_audit`` checks the rows against it."""
+
+    list_display = ("name", "position", "last_hash")
     ordering = ("name",)
