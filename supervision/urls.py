@@ -1,10 +1,12 @@
 from django.urls import path
 
-from .views import audit, network
+from .views import audit, dashboard, network
 
 app_name = "supervision"
 
 urlpatterns = [
+    path("", dashboard.dashboard_page, name="dashboard"),
+    path("alerts/", dashboard.alerts_page, name="alerts"),
     path("network/", network.network_page, name="network"),
     path("audit/", audit.audit_page, name="audit"),
     path("audit/export.csv", audit.audit_csv, name="audit_csv"),
