@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, dashboard, network
+from .views import audit, dashboard, network, rectifications
 
 app_name = "supervision"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("network/", network.network_page, name="network"),
     path("audit/", audit.audit_page, name="audit"),
     path("audit/export.csv", audit.audit_csv, name="audit_csv"),
+    path("rectifications/", rectifications.rectification_page, name="rectifications"),
 ]

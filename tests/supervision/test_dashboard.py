@@ -87,9 +87,7 @@ def built_cases():
         MaterialStatus.MISSING,
     ]
     for case, status in zip(closed, statuses, strict=False):
-        certificate = (
-            CertificateFactory() if status == MaterialStatus.REUSED_CERTIFICATE else None
-        )
+        certificate = CertificateFactory() if status == MaterialStatus.REUSED_CERTIFICATE else None
         CaseMaterialFactory(case=case, status=status, sha256="a" * 64, certificate=certificate)
     return {"closed": closed, "open": open_cases, "item_a": item_a, "department_a": department_a}
 
