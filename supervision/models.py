@@ -68,3 +68,84 @@ class RectificationCallback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rectification_id} {self.created_at:%Y-%m-%d}"
+
+
+# --- pre-aggregated figures for the dashboard at a million cases -------------------------
+
+
+class WorkdayCalendar(models.Model):
+    """Each day with the number of Chinese working days up to it: working days
+    between two dates become one subtraction in SQL."""
+
+    day = models.DateField(_("日期"), primary_key=True)
+    ordinal = models.IntegerField(_("累计工作日"))
+    is_working_day = models.BooleanField(_("工作日"))
+
+    class Meta:
+        verbose_name = _("工作日历")
+        verbose_name_plural = _("工作日历")
+
+    def __str__(self) -> str:
+        return f"{self.day} #{self.ordinal}"
+
+
+class CaseFigureRollup(models.Model):
+    """Cases counted by creation day, channel, state, processing time and punctuality."""
+
+    day = models.DateField()
+    channel = models.CharField(max_length=10)
+    state = models.CharField(max_length=20)
+    processing_days = models.IntegerField(null=True)
+    is_on_time = models.BooleanField(null=True)
+    cases = models.IntegerField()
+    closed_at_most_one_visit = models.IntegerField()
+    closed_zero_visits = models.IntegerField()
+    requirements = models.IntegerField()
+    requirements_reused = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("办件统计汇总")
+        verbose_name_plural = _("办件统计汇总")
+        indexes = [models.Index(fields=["day", "channel"], name="case_rollup_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel} {self.state} {self.cases}"
+
+
+class ApprovalFigureRollup(models.Model):
+    """Approvals counted by their case's creation day and channel, department, state,
+    decision time, punctuality and whether overdue at the refresh."""
+
+    day = models.DateField()
+    channel = models.CharField(max_length=10)
+    department_id = models.BigIntegerField()
+    state = models.CharField(max_length=30)
+    decision_days = models.IntegerField(null=True)
+    is_on_time = models.BooleanField(null=True)
+    is_overdue = models.BooleanField()
+    approvals = models.IntegerField()
+    rating_sum = models.IntegerField()
+    rating_count = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("审批统计汇总")
+        verbose_name_plural = _("审批统计汇总")
+        indexes = [models.Index(fields=["day", "channel"], name="approval_rollup_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.department_id} {self.state} {self.approvals}"
+
+
+class FigureRefresh(models.Model):
+    """When the rollups were last rebuilt (one row); its lock serialises rebuilds."""
+
+    name = models.CharField(max_length=20, primary_key=True, default="dashboard")
+    refreshed_at = models.DateTimeField(null=True)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        verbose_name = _("统计刷新")
+        verbose_name_plural = _("统计刷新")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.refreshed_at}"

@@ -143,7 +143,12 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # The supervision dashboard's pre-aggregated figures (fast at a million cases).
+    "supervision-refresh-figures": {"task": "supervision.refresh_figures", "schedule": 300.0},
+}
+# How old those figures may be before the dashboard computes live instead (seconds).
+SUPERVISION_FIGURES_MAX_AGE = env.int("SUPERVISION_FIGURES_MAX_AGE", default=900)
 
 # Where the demo and production signing keys of the electronic seals live:
 # outside the repository.

@@ -29,7 +29,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
+from django.conf import settings
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -170,6 +171,9 @@ class DashboardFigures:
     p90_processing_days: int | None = None
     open_by_state: list[tuple[str, str, int]] = field(default_factory=list)
     departments: list[DepartmentFigures] = field(default_factory=list)
+    # "live" (computed now) or "rollup" (summed from the figures refreshed at ``as_of``)
+    source: str = "live"
+    as_of: dt.datetime | None = None
 
     @property
     def at_most_one_visit_rate(self) -> float | None:
@@ -239,20 +243,12 @@ def _case_figures(cases: QuerySet[Case], figures: DashboardFigures) -> None:
     figures.median_processing_days = percentile(distribution, 0.5)
     figures.p90_processing_days = percentile(distribution, 0.9)
 
-    labels = dict(CaseState.choices)
-    open_states = (
-        cases.exclude(state__in=CASE_FINAL_STATES)
+    figures.open_by_state = _open_by_state(
+        (row["state"], row["n"])
+        for row in cases.exclude(state__in=CASE_FINAL_STATES)
         .values("state")
         .annotate(n=Count("pk"))
         .order_by("state")
-    )
-    order = list(labels)
-    figures.open_by_state = sorted(
-        (
-            (row["state"], str(labels.get(row["state"], row["state"])), row["n"])
-            for row in open_states
-        ),
-        key=lambda entry: order.index(entry[0]) if entry[0] in order else len(order),
     )
 
 
@@ -322,10 +318,134 @@ def _department_figures(
     figures.departments = sorted(by_department.values(), key=lambda d: (len(d.code), d.code))
 
 
-def dashboard_figures(*, filters: CaseFilters) -> DashboardFigures:
-    """Every figure of the supervision dashboard for the selected cases."""
-    figures = DashboardFigures()
+def _open_by_state(rows: Iterable[tuple[str, int]]) -> list[tuple[str, str, int]]:
+    labels = dict(CaseState.choices)
+    order = list(labels)
+    return sorted(
+        ((state, str(labels.get(state, state)), count) for state, count in rows if count),
+        key=lambda entry: order.index(entry[0]) if entry[0] in order else len(order),
+    )
+
+
+def dashboard_figures_live(*, filters: CaseFilters) -> DashboardFigures:
+    """Every figure, computed now from the cases (fine up to some hundred thousand)."""
+    figures = DashboardFigures(source="live", as_of=timezone.now())
     cases = filtered_cases(filters)
     _case_figures(cases, figures)
     _department_figures(cases, filters, figures)
     return figures
+
+
+def _rollup_filter(queryset: QuerySet, filters: CaseFilters) -> QuerySet:
+    if filters.date_from:
+        queryset = queryset.filter(day__gte=filters.date_from)
+    if filters.date_to:
+        queryset = queryset.filter(day__lte=filters.date_to)
+    if filters.channel:
+        queryset = queryset.filter(channel=filters.channel)
+    return queryset
+
+
+def dashboard_figures_from_rollup(*, filters: CaseFilters, as_of: dt.datetime) -> DashboardFigures:
+    """The same figures summed from the rollups (``services/figures.py``): a few
+    tens of thousands of rows whatever the number of cases. Not for item or
+    department filters, which the rollups do not break down."""
+    from ..models import ApprovalFigureRollup, CaseFigureRollup
+
+    figures = DashboardFigures(source="rollup", as_of=as_of)
+    cases = _rollup_filter(CaseFigureRollup.objects.order_by(), filters)
+    zero = Value(0)
+    totals = cases.aggregate(
+        total=Coalesce(Sum("cases"), zero),
+        closed=Coalesce(Sum("cases", filter=Q(state=CaseState.CLOSED)), zero),
+        le1=Coalesce(Sum("closed_at_most_one_visit"), zero),
+        zero_visits=Coalesce(Sum("closed_zero_visits"), zero),
+        required=Coalesce(Sum("requirements"), zero),
+        reused=Coalesce(Sum("requirements_reused"), zero),
+        concluded=Coalesce(Sum("cases", filter=Q(is_on_time__isnull=False)), zero),
+        on_time=Coalesce(Sum("cases", filter=Q(is_on_time=True)), zero),
+    )
+    figures.cases = totals["total"]
+    figures.closed = totals["closed"]
+    figures.closed_at_most_one_visit = totals["le1"]
+    figures.closed_zero_visits = totals["zero_visits"]
+    figures.requirements = totals["required"]
+    figures.requirements_reused = totals["reused"]
+    figures.concluded = totals["concluded"]
+    figures.concluded_on_time = totals["on_time"]
+    distribution = {
+        row["processing_days"]: row["n"]
+        for row in cases.filter(processing_days__isnull=False)
+        .values("processing_days")
+        .annotate(n=Sum("cases"))
+    }
+    figures.median_processing_days = percentile(distribution, 0.5)
+    figures.p90_processing_days = percentile(distribution, 0.9)
+    figures.open_by_state = _open_by_state(
+        (row["state"], row["n"])
+        for row in cases.exclude(state__in=CASE_FINAL_STATES)
+        .values("state")
+        .annotate(n=Sum("cases"))
+    )
+
+    approvals = _rollup_filter(ApprovalFigureRollup.objects.order_by(), filters)
+    rows = list(
+        approvals.values("department_id").annotate(
+            decided=Coalesce(Sum("approvals", filter=Q(state__in=DECIDED_STATES)), zero),
+            on_time=Coalesce(Sum("approvals", filter=Q(is_on_time=True)), zero),
+            open=Coalesce(Sum("approvals", filter=Q(state__in=APPROVAL_OPEN_STATES)), zero),
+            overdue=Coalesce(Sum("approvals", filter=Q(is_overdue=True)), zero),
+            ratings_total=Coalesce(Sum("rating_sum"), zero),
+            ratings=Coalesce(Sum("rating_count"), zero),
+        )
+    )
+    names = {
+        pk: (code, name)
+        for pk, code, name in Department.objects.filter(
+            pk__in=[row["department_id"] for row in rows]
+        ).values_list("pk", "code", "name")
+    }
+    by_department = {
+        row["department_id"]: DepartmentFigures(
+            code=names[row["department_id"]][0],
+            name=names[row["department_id"]][1],
+            decided=row["decided"],
+            decided_on_time=row["on_time"],
+            overdue_now=row["overdue"],
+            open=row["open"],
+            rating_average=(row["ratings_total"] / row["ratings"] if row["ratings"] else None),
+        )
+        for row in rows
+        if row["department_id"] in names
+    }
+    decision_days: dict[int, dict[int, int]] = defaultdict(dict)
+    for row in (
+        approvals.filter(decision_days__isnull=False)
+        .values("department_id", "decision_days")
+        .annotate(n=Sum("approvals"))
+    ):
+        decision_days[row["department_id"]][max(row["decision_days"], 0)] = (
+            decision_days[row["department_id"]].get(max(row["decision_days"], 0), 0) + row["n"]
+        )
+    for department_id, distribution in decision_days.items():
+        if department_id in by_department:
+            by_department[department_id].median_decision_days = percentile(distribution, 0.5)
+    figures.departments = sorted(by_department.values(), key=lambda d: (len(d.code), d.code))
+    return figures
+
+
+def dashboard_figures(*, filters: CaseFilters) -> DashboardFigures:
+    """Every figure of the supervision dashboard for the selected cases: from the
+    rollups when they are fresh and the filters allow, else computed now."""
+    from ..models import FigureRefresh
+
+    if filters.item is None and filters.department is None:
+        refreshed_at = (
+            FigureRefresh.objects.filter(name="dashboard")
+            .values_list("refreshed_at", flat=True)
+            .first()
+        )
+        max_age = dt.timedelta(seconds=getattr(settings, "SUPERVISION_FIGURES_MAX_AGE", 900))
+        if refreshed_at is not None and timezone.now() - refreshed_at <= max_age:
+            return dashboard_figures_from_rollup(filters=filters, as_of=refreshed_at)
+    return dashboard_figures_live(filters=filters)

@@ -285,3 +285,53 @@ def test_alerts_page_lists_them(client, reviewer, department):
     body = client.get(reverse("supervision:alerts")).content.decode()
     assert reviewer.username in body
     assert "超期" in body
+
+
+def _comparable(figures):
+    data = dict(vars(figures))
+    data.pop("source"), data.pop("as_of")
+    data["departments"] = [vars(department) for department in figures.departments]
+    return data
+
+
+def test_rollups_give_the_same_figures_as_the_live_queries(built_cases):
+    from supervision.selectors.kpis import dashboard_figures_from_rollup, dashboard_figures_live
+    from supervision.services.figures import supervision_figures_refresh
+
+    item = built_cases["item_a"]
+    for k in (1, 3, 10):
+        ApprovalFactory(
+            item=item,
+            state=ApprovalState.APPROVED,
+            started_at=at(MONDAY),
+            decided_at=at(add_working_days(MONDAY, k), 11),
+            due_date=add_working_days(MONDAY, 5),
+            case=built_cases["closed"][k - 1],
+        )
+    ApprovalFactory(item=item, state=ApprovalState.IN_REVIEW,
+                    due_date=timezone.localdate() - dt.timedelta(days=1))  # fmt: skip
+    Rating.objects.create(case=built_cases["closed"][0], level=2)
+    refresh = supervision_figures_refresh()
+    for filters in [
+        CaseFilters(),
+        CaseFilters(channel=Channel.ONLINE),
+        CaseFilters(date_from=timezone.localdate(), date_to=timezone.localdate()),
+        CaseFilters(date_from=dt.date(2020, 1, 1), date_to=dt.date(2020, 1, 2)),
+    ]:
+        live = dashboard_figures_live(filters=filters)
+        rolled = dashboard_figures_from_rollup(filters=filters, as_of=refresh.refreshed_at)
+        assert _comparable(rolled) == _comparable(live), filters
+    assert dashboard_figures(filters=CaseFilters()).source == "rollup"
+    assert dashboard_figures(filters=CaseFilters(item=item)).source == "live"
+
+
+def test_stale_rollups_are_not_used(built_cases, settings):
+    from supervision.models import FigureRefresh
+    from supervision.services.figures import supervision_figures_refresh
+
+    supervision_figures_refresh()
+    FigureRefresh.objects.update(refreshed_at=timezone.now() - dt.timedelta(hours=1))
+    settings.SUPERVISION_FIGURES_MAX_AGE = 900
+    CaseFactory(state=CaseState.SUBMITTED)
+    figures = dashboard_figures(filters=CaseFilters())
+    assert figures.source == "live" and figures.cases == 13
