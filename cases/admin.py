@@ -44,6 +44,7 @@ from .exceptions import CaseError
 from .models import (
     Applicant,
     Approval,
+    AuditChainHead,
     Case,
     CaseEvent,
     CaseMaterial,
@@ -878,3 +879,11 @@ class JobAdmin(ViewOnlyAdmin):
     search_fields = ("^key",)
     ordering = ("-id",)
     readonly_fields = ("last_error",)
+
+
+@admin.register(AuditChainHead)
+class AuditChainHeadAdmin(ViewOnlyAdmin):
+    """Where each audit hash chain ends; ``manage.py verify_audit`` checks the rows against it."""
+
+    list_display = ("name", "position", "last_hash")
+    ordering = ("name",)

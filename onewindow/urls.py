@@ -17,6 +17,7 @@ api_v1 = [
 urlpatterns = [
     path("", include("cases.urls")),
     path("admin/", admin.site.urls),
+    path("supervision/", include("supervision.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -1,6 +1,6 @@
 from .applicants import Applicant
 from .approvals import Approval
-from .base import AppendOnlyModel, NumberSequence
+from .base import AppendOnlyModel, AuditChainHead, NumberSequence
 from .cases import Case, CaseEvent, Rating, Visit
 from .certificates import Certificate
 from .deliveries import CourierEvent, Delivery
@@ -10,6 +10,7 @@ from .materials import CaseMaterial, Verification
 __all__ = [
     "AppendOnlyModel",
     "Applicant",
+    "AuditChainHead",
     "Approval",
     "Case",
     "CaseEvent",

@@ -5,6 +5,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .. import audit
 from ..exceptions import AppendOnlyError
 
 
@@ -15,9 +16,20 @@ class AppendOnlyQuerySet(models.QuerySet):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError(_("审计记录只能追加，不能删除。"))
 
+    def bulk_create(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError(_("审计记录必须逐条写入，以保持哈希链完整。"))
+
 
 class AppendOnlyModel(models.Model):
-    """A row written once and never changed by the application: the audit trail."""
+    """A row written once and never changed by the application: the audit trail.
+
+    Each row is a link of its table's hash chain (``cases/audit.py``), sealed as
+    it is inserted: changing a row afterwards, even in the database, shows.
+    """
+
+    chain_position = models.BigIntegerField(_("链序号"), unique=True, null=True, editable=False)
+    previous_hash = models.CharField(_("前一记录哈希"), max_length=64, blank=True, editable=False)
+    row_hash = models.CharField(_("本记录哈希"), max_length=64, blank=True, editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -27,10 +39,25 @@ class AppendOnlyModel(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError(_("审计记录只能追加，不能修改。"))
-        super().save(*args, **kwargs)
+        audit.chain_insert(self, lambda: super(AppendOnlyModel, self).save(*args, **kwargs))
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError(_("审计记录只能追加，不能删除。"))
+
+
+class AuditChainHead(models.Model):
+    """The last link of one audit table's hash chain; its row lock serialises inserts."""
+
+    name = models.CharField(_("审计表"), max_length=100, primary_key=True)
+    position = models.BigIntegerField(_("链序号"), default=0)
+    last_hash = models.CharField(_("最后记录哈希"), max_length=64)
+
+    class Meta:
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
+
+    def __str__(self) -> str:
+        return f"{self.name}#{self.position}"
 
 
 class NumberSequence(models.Model):

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "departments",
     "cases",
+    "supervision",
 ]
 
 MIDDLEWARE = [
@@ -149,7 +150,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reconcile": {"task": "cases.reconcile", "schedule": 300.0},
     "colour-sla": {"task": "cases.colour_sla", "schedule": 900.0},
     "book-stale-deliveries": {"task": "cases.book_stale_deliveries", "schedule": 300.0},
+    # The supervision dashboard's pre-aggregated figures (fast at a million cases).
+    "supervision-refresh-figures": {"task": "supervision.refresh_figures", "schedule": 300.0},
 }
+# How old those figures may be before the dashboard computes live instead (seconds).
+SUPERVISION_FIGURES_MAX_AGE = env.int("SUPERVISION_FIGURES_MAX_AGE", default=900)
 
 # The outbox (cases.Job): a running job whose worker has been silent this long is
 # taken over; a pending job whose message is this old is published again.

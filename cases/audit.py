@@ -1,0 +1,130 @@
+"""The hash chain that makes the audit tables tamper-evident.
+
+Each row of an append-only table (``CaseEvent``, ``Verification``, ``CourierEvent``) carries its
+position in its table's chain, the hash of the row before it, and its own hash
+over its content, position and that previous hash. Changing, removing or
+inserting a row anywhere breaks the chain from that row on;
+``manage.py verify_audit`` names the first broken row.
+
+Concurrency: the chain is serialised on one ``AuditChainHead`` row per table,
+locked (``SELECT ... FOR UPDATE``) only when the audit row is inserted, which
+services do as the last write of their transaction; the critical section is
+that lock, one INSERT and one UPDATE. On SQLite the ``IMMEDIATE`` transactions
+already serialise writers. A unique position per table backs it: a fork would
+be a duplicate key, never a silent branch.
+
+The hashed fields are listed here, not taken from the model, so that a field
+added to a model later does not silently change the hash of older rows: add it
+to the list only together with a way to tell old rows from new ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any
+
+from django.db import models, transaction
+
+GENESIS_HASH = "0" * 64
+
+HASHED_FIELDS: dict[str, tuple[str, ...]] = {
+    "cases.caseevent": (
+        "case_id",
+        "approval_id",
+        "certificate_id",
+        "kind",
+        "name",
+        "from_state",
+        "to_state",
+        "actor_id",
+        "actor_department_id",
+        "actor_label",
+        "note",
+        "data",
+        "is_public",
+        "created_at",
+    ),
+    "cases.verification": (
+        "registry_id",
+        "subject_id",
+        "applicant_id",
+        "purpose",
+        "case_id",
+        "requesting_department_id",
+        "requested_by_id",
+        "outcome",
+        "request_sha256",
+        "response_sha256",
+        "created_at",
+    ),
+    "cases.courierevent": (
+        "courier",
+        "event_id",
+        "delivery_id",
+        "status",
+        "occurred_at",
+        "body_sha256",
+        "payload",
+        "received_at",
+    ),
+}
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, dt.date | Decimal):
+        return str(value)
+    return value
+
+
+def row_digest(row: models.Model) -> str:
+    """SHA-256 over the row's hashed fields, its chain position and the previous hash."""
+    meta = row._meta
+    payload: dict[str, Any] = {
+        "table": meta.label_lower,
+        "chain_position": row.chain_position,  # type: ignore[attr-defined]
+        "previous_hash": row.previous_hash,  # type: ignore[attr-defined]
+    }
+    fields = {field.attname: field for field in meta.concrete_fields}
+    for attname in HASHED_FIELDS[meta.label_lower]:
+        field = fields[attname]
+        value = getattr(row, attname)
+        if not isinstance(field, models.JSONField) and value is not None:
+            # What the database will hand back: "5" for a CharField given 5.
+            value = field.to_python(value)
+            if isinstance(field, models.ForeignKey):
+                value = field.target_field.to_python(value)
+        payload[attname] = _canonical(value)
+    text = json.dumps(
+        payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def chain_insert(row: models.Model, insert: Any) -> None:
+    """Insert ``row`` (``insert()`` does the INSERT) as the next link of its table's chain."""
+    from .models.base import AuditChainHead
+
+    name = row._meta.label_lower
+    with transaction.atomic():
+        head = AuditChainHead.objects.select_for_update().filter(name=name).first()
+        if head is None:
+            # First row ever (or after a test flush): create the head; a concurrent
+            # creator makes this a no-op, and the lock below then waits for it.
+            AuditChainHead.objects.bulk_create(
+                [AuditChainHead(name=name, position=0, last_hash=GENESIS_HASH)],
+                ignore_conflicts=True,
+            )
+            head = AuditChainHead.objects.select_for_update().get(name=name)
+        row.chain_position = head.position + 1  # type: ignore[attr-defined]
+        row.previous_hash = head.last_hash  # type: ignore[attr-defined]
+        row.row_hash = row_digest(row)  # type: ignore[attr-defined]
+        insert()
+        AuditChainHead.objects.filter(name=name).update(
+            position=row.chain_position,  # type: ignore[attr-defined]
+            last_hash=row.row_hash,  # type: ignore[attr-defined]
+        )

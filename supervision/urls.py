@@ -1,0 +1,14 @@
+from django.urls import path
+
+from .views import audit, dashboard, network, rectifications
+
+app_name = "supervision"
+
+urlpatterns = [
+    path("", dashboard.dashboard_page, name="dashboard"),
+    path("alerts/", dashboard.alerts_page, name="alerts"),
+    path("network/", network.network_page, name="network"),
+    path("audit/", audit.audit_page, name="audit"),
+    path("audit/export.csv", audit.audit_csv, name="audit_csv"),
+    path("rectifications/", rectifications.rectification_page, name="rectifications"),
+]

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from ..access import supervisor_required
+from ..charts import Bar, bar_chart_svg
+from ..forms import DashboardFilterForm
+from ..selectors.alerts import (
+    alert_window,
+    approvals_late_or_amber,
+    irregular_events,
+    late_decisions_by_reviewer,
+    late_or_amber_by_department,
+)
+from ..selectors.kpis import CaseFilters, dashboard_figures
+
+
+def _filters(form: DashboardFilterForm) -> CaseFilters:
+    if not form.is_valid():
+        return CaseFilters()
+    data = form.cleaned_data
+    return CaseFilters(
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+        department=data["department"],
+        item=data["item"],
+        channel=data["channel"] or "",
+    )
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+@supervisor_required
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    form = DashboardFilterForm(request.GET or None)
+    figures = dashboard_figures(filters=_filters(form))
+    state_chart = bar_chart_svg(
+        [Bar(label=label, value=count, text=str(count)) for _state, label, count in figures.open_by_state],
+        title=_("在办办件（按状态）"),
+    )  # fmt: skip
+    on_time_chart = bar_chart_svg(
+        [
+            Bar(
+                label=f"{department.code} {department.name}",
+                value=department.on_time_rate or 0,
+                text=_percent(department.on_time_rate),
+            )
+            for department in figures.departments
+        ],
+        title=_("各部门按时办结率"),
+    )
+    headline_chart = bar_chart_svg(
+        [
+            Bar(label=_("最多跑一次"), value=figures.at_most_one_visit_rate or 0,
+                text=_percent(figures.at_most_one_visit_rate)),
+            Bar(label=_("零跑腿"), value=figures.zero_visit_rate or 0,
+                text=_percent(figures.zero_visit_rate)),
+            Bar(label=_("材料复用率"), value=figures.reuse_rate or 0,
+                text=_percent(figures.reuse_rate)),
+            Bar(label=_("按时办结率"), value=figures.on_time_rate or 0,
+                text=_percent(figures.on_time_rate)),
+        ],
+        title=_("改革主要指标"),
+    )  # fmt: skip
+    return render(
+        request,
+        "supervision/dashboard.html",
+        {
+            "form": form,
+            "figures": figures,
+            "state_chart": state_chart,
+            "on_time_chart": on_time_chart,
+            "headline_chart": headline_chart,
+        },
+    )
+
+
+@supervisor_required
+def alerts_page(request: HttpRequest) -> HttpResponse:
+    form = DashboardFilterForm(request.GET or None)
+    filters = _filters(form)
+    start, end = alert_window(filters.date_from, filters.date_to)
+    late, late_total = approvals_late_or_amber(department=filters.department)
+    return render(
+        request,
+        "supervision/alerts.html",
+        {
+            "form": form,
+            "late": late,
+            "late_total": late_total,
+            "by_department": late_or_amber_by_department(),
+            "by_reviewer": late_decisions_by_reviewer(date_from=start, date_to=end),
+            "irregular": irregular_events(date_from=start, date_to=end),
+            "window_start": start,
+            "window_end": end,
+        },
+    )
