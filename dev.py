@@ -48,6 +48,11 @@ def ensure_environment() -> None:
         run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
         run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[dev,full]")
         STAMP.write_text(wanted)
+    # System libraries and fonts of the certificate PDFs (apt-get when root, else a message).
+    sys.path.insert(0, str(ROOT))
+    from tools.servers import ensure_packages
+
+    ensure_packages("pdf")
 
 
 def manage(*arguments: str, settings: str = "onewindow.settings.dev") -> None:

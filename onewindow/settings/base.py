@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "departments",
     "cases",
+    "certificates",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +148,13 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # Where the demo and production signing keys of the electronic seals live:
 # outside the repository.
 SEALS_DIR = env.path("SEALS_DIR", default=str(BASE_DIR / "var" / "seals"))
+# A department without a seal gets a demo one (signed by the demo root CA) when its first
+# certificate is signed. Off in production: there a missing seal is an error to fix.
+SEALS_AUTO_CREATE = env.bool("SEALS_AUTO_CREATE", default=True)
+# The public address of this site: the certificates' QR codes point to it.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Public certificate verification (page and API), per client address.
+CERTIFICATE_VERIFY_THROTTLE_RATE = env("CERTIFICATE_VERIFY_THROTTLE_RATE", default="60/minute")
 
 # Demo logins may be created only when DEBUG is on, unless forced.
 DEMO_PASSWORD = "onewindow-demo"
