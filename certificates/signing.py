@@ -66,7 +66,8 @@ def pdf_check_signature(*, pdf: bytes) -> SignatureCheck:
     from asn1crypto import pem
     from asn1crypto import x509 as asn1_x509
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.general import SignatureValidationError
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
@@ -76,7 +77,7 @@ def pdf_check_signature(*, pdf: bytes) -> SignatureCheck:
     if not root_path.exists():
         check.problems.append(_("本机没有电子印章根证书，无法核验签名。"))
         return check
-    _, _, root_der = pem.unarmor(root_path.read_bytes())
+    root_der = pem.unarmor(root_path.read_bytes())[2]
     context = ValidationContext(
         trust_roots=[asn1_x509.Certificate.load(root_der)],
         allow_fetching=False,
@@ -91,10 +92,10 @@ def pdf_check_signature(*, pdf: bytes) -> SignatureCheck:
             )
             return check
         status = validate_pdf_signature(signatures[0], context)
-    except (SignatureValidationError, ValueError, KeyError, TypeError, OSError) as error:
+    except (PdfError, SignatureValidationError, ValueError, KeyError, TypeError) as error:
         check.problems.append(_("文件无法解析或签名已损坏：%(error)s") % {"error": error})
         return check
-    except Exception as error:  # noqa: BLE001 - any parser failure means "not a valid seal"
+    except Exception as error:  # noqa: BLE001 - an uploaded file may break the parser anywhere
         check.problems.append(_("文件无法解析或签名已损坏：%(error)s") % {"error": error})
         return check
     check.signer_name = status.signing_cert.subject.human_friendly
@@ -102,7 +103,7 @@ def pdf_check_signature(*, pdf: bytes) -> SignatureCheck:
     check.signed_at = status.signer_reported_dt
     if not status.intact or not status.valid:
         check.problems.append(_("签名与文件内容不符：文件在签名后被修改。"))
-    if not status.trusted:
+    elif not status.trusted:
         check.problems.append(_("签名证书不是由电子印章根证书签发的。"))
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         check.problems.append(_("签名之后文件又被追加了内容。"))
