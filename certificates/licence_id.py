@@ -96,13 +96,13 @@ def licence_id_parse(value: str) -> LicenceId:
     """Split and check an identifier; a wrong check character is named in the message."""
     prefix = ROOT_CODE + "."
     if not value.startswith(prefix):
-        raise LicenceIdError(
-            _("电子证照标识应以 %(root)s 开头。") % {"root": ROOT_CODE}
-        )
+        raise LicenceIdError(_("电子证照标识应以 %(root)s 开头。") % {"root": ROOT_CODE})
     parts = value[len(prefix) :].split(".")
     if len(parts) != 5:
         raise LicenceIdError(
-            _("电子证照标识在根代码之后应有五段（类型、颁发机构、流水号、版本号、校验位），实际为 %(count)d 段。")
+            _(
+                "电子证照标识在根代码之后应有五段（类型、颁发机构、流水号、版本号、校验位），实际为 %(count)d 段。"
+            )
             % {"count": len(parts)}
         )
     type_code, issuer_code, serial, version, check = parts

@@ -94,8 +94,10 @@ def html_to_pdf(html: str) -> bytes:
         from weasyprint import HTML
     except OSError as error:  # pango or its friends are not installed
         raise PdfRenderingError(
-            _("无法生成PDF：缺少 WeasyPrint 需要的系统库（pango）。请安装 Debian 软件包 "
-              "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk。")
+            _(
+                "无法生成PDF：缺少 WeasyPrint 需要的系统库（pango）。请安装 Debian 软件包 "
+                "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk。"
+            )
             + f" ({error})"
         ) from error
     return HTML(string=html).write_pdf()

@@ -226,7 +226,9 @@ def seals_init(*, departments: list[Department] | None = None) -> dict[str, list
             continue
         if not (seals_dir() / ROOT_CA_KEY).exists():
             raise SealMissingError(
-                _("没有演示根证书的私钥，无法为部门 %(code)s 创建电子印章；请把该部门的印章放入 %(path)s。")
+                _(
+                    "没有演示根证书的私钥，无法为部门 %(code)s 创建电子印章；请把该部门的印章放入 %(path)s。"
+                )
                 % {"code": department.code, "path": _seal_paths(department.code)[1]}
             )
         _issue_seal(department, now)
@@ -239,7 +241,9 @@ def seal_for_department(*, department: Department, create_if_missing: bool) -> S
     if not seal_exists(department_code=department.code) or not root_certificate_path().exists():
         if not create_if_missing:
             raise SealMissingError(
-                _("部门「%(name)s」（%(code)s）没有电子印章，无法签发电子证照。请运行 python manage.py init_seals，或把正式印章放入 %(path)s。")
+                _(
+                    "部门「%(name)s」（%(code)s）没有电子印章，无法签发电子证照。请运行 python manage.py init_seals，或把正式印章放入 %(path)s。"
+                )
                 % {"name": department.name, "code": department.code, "path": seals_dir()}
             )
         seals_init(departments=[department])

@@ -65,10 +65,10 @@ def pdf_check_signature(*, pdf: bytes) -> SignatureCheck:
     """Validate the seal of a signed certificate PDF offline, against the demo root."""
     from asn1crypto import pem
     from asn1crypto import x509 as asn1_x509
-    from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.pdf_utils.misc import PdfError
-    from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
@@ -88,7 +88,8 @@ def pdf_check_signature(*, pdf: bytes) -> SignatureCheck:
         signatures = reader.embedded_signatures
         if len(signatures) != 1:
             check.problems.append(
-                _("文件中应恰有一个电子印章签名，实际为 %(count)d 个。") % {"count": len(signatures)}
+                _("文件中应恰有一个电子印章签名，实际为 %(count)d 个。")
+                % {"count": len(signatures)}
             )
             return check
         status = validate_pdf_signature(signatures[0], context)

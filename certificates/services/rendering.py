@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.constants import EventKind, IdType
@@ -45,8 +45,7 @@ def certificate_pdf_context(*, certificate: Certificate) -> dict[str, Any]:
         "holder_name": data.get("holder_name") or holder.name,
         "holder_id_label": str(IdType(holder.id_type).label),
         "holder_id_number": holder.id_number,
-        "legal_representative": data.get("legal_representative")
-        or holder.legal_representative,
+        "legal_representative": data.get("legal_representative") or holder.legal_representative,
         "address": data.get("address", ""),
         "business_scope": data.get("business_scope", ""),
         "item_name": data.get("item_name", ""),
@@ -62,7 +61,9 @@ def certificate_pdf_context(*, certificate: Certificate) -> dict[str, Any]:
 
 def _has_pdf(certificate: Certificate) -> bool:
     return bool(
-        certificate.pdf and certificate.pdf_sha256 and certificate.pdf.storage.exists(certificate.pdf.name)
+        certificate.pdf
+        and certificate.pdf_sha256
+        and certificate.pdf.storage.exists(certificate.pdf.name)
     )
 
 
@@ -83,18 +84,19 @@ def certificate_render_and_sign(*, certificate_id: int) -> Certificate:
     if _has_pdf(certificate):
         return certificate
     department = certificate.issuing_department
-    seal = seal_for_department(
-        department=department, create_if_missing=settings.SEALS_AUTO_CREATE
-    )
-    unsigned = html_to_pdf(certificate_html(certificate_pdf_context(certificate=certificate)))
-    signed = pdf_sign(
-        pdf=unsigned,
-        seal=seal,
-        reason=_("电子证照签发：%(type)s %(number)s")
-        % {"type": certificate.certificate_type.name, "number": certificate.number},
-        location=department.name,
-        name=department.name,
-    )
+    seal = seal_for_department(department=department, create_if_missing=settings.SEALS_AUTO_CREATE)
+    # The certificate is an official Chinese document, whatever language the request
+    # or worker that triggered it runs in.
+    with translation.override("zh-hans"):
+        unsigned = html_to_pdf(certificate_html(certificate_pdf_context(certificate=certificate)))
+        signed = pdf_sign(
+            pdf=unsigned,
+            seal=seal,
+            reason=_("电子证照签发：%(type)s %(number)s")
+            % {"type": certificate.certificate_type.name, "number": certificate.number},
+            location=department.name,
+            name=department.name,
+        )
     digest = pdf_sha256(signed)
     with transaction.atomic():
         locked = Certificate.objects.select_for_update().get(pk=certificate_id)
@@ -112,6 +114,7 @@ def certificate_render_and_sign(*, certificate_id: int) -> Certificate:
             name="certificate_signed",
             actor_label="system",
             note=_("电子证照 %(number)s 已生成并加盖电子印章。") % {"number": locked.number},
+            is_public=True,
             data={"sha256": digest, "seal": seal.fingerprint},
         )
     logger.info("certificate %s signed, sha256 %s", locked.number, digest)

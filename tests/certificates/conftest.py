@@ -57,9 +57,7 @@ def certificate(certificate_type, holder):
 
 @pytest.fixture
 def issuing_reviewer(issuing_department):
-    return StaffFactory(
-        username="reviewer_cert", role=Role.REVIEWER, department=issuing_department
-    )
+    return StaffFactory(username="reviewer_cert", role=Role.REVIEWER, department=issuing_department)
 
 
 @pytest.fixture

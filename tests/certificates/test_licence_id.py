@@ -19,7 +19,7 @@ from certificates.licence_id import (
         ("00000000C36D002B", "K"),
         ("00000000C36D002B00000000", "E"),
         # A national platform's published licence identifier: type + issuer + serial + version.
-        ("11100000000013338W011" "11430000006122244L" "20230000403" "001", "U"),
+        ("11100000000013338W01111430000006122244L20230000403001", "U"),
     ],
 )
 def test_mod37_36_check_character_matches_known_vectors(data, check):

@@ -43,7 +43,9 @@ def test_pdf_embeds_the_named_cjk_font(signed):
     fonts = []
     for font in reader.pages[0]["/Resources"]["/Font"].values():
         font = font.get_object()
-        descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        descendant = (
+            font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        )
         descriptor = descendant["/FontDescriptor"].get_object()
         embedded = any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
         fonts.append((str(font["/BaseFont"]), embedded))
@@ -138,7 +140,9 @@ def test_task_run_twice_keeps_one_file_and_the_same_hash(certificate):
     assert CaseEvent.objects.filter(certificate=certificate, name="certificate_signed").count() == 1
 
 
-def test_without_auto_created_seals_a_missing_seal_is_a_clear_error(certificate, settings, tmp_path):
+def test_without_auto_created_seals_a_missing_seal_is_a_clear_error(
+    certificate, settings, tmp_path
+):
     from certificates.exceptions import SealMissingError
 
     settings.SEALS_DIR = str(tmp_path / "empty")
