@@ -209,19 +209,35 @@ def seal_exists(*, department_code: str) -> bool:
     return key_path.exists() and cert_path.exists()
 
 
+def seal_is_current(*, department: Department) -> bool:
+    """Whether the department's seal names the department as it is now. A renamed
+    department needs a new seal: a seal shows whose it is."""
+    if not seal_exists(department_code=department.code):
+        return False
+    certificate = x509.load_pem_x509_certificate(_seal_paths(department.code)[1].read_bytes())
+    names = certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    return bool(names) and names[0].value == department.name
+
+
 def seals_init(*, departments: list[Department] | None = None) -> dict[str, list[str]]:
     """Create the demo root CA and a seal for every department that has none.
 
-    Returns ``{"root": [...], "created": [codes], "kept": [codes]}``. Idempotent.
+    A department renamed since its seal was made gets a new one ("renewed"); documents
+    sealed with the old one stay valid (they chain to the same root, and each certificate
+    records the fingerprint of the seal that signed it).
+
+    Returns ``{"root": [...], "created": [codes], "renewed": [codes], "kept": [codes]}``.
+    Idempotent: a second run creates and renews nothing.
     """
     now = dt.datetime.now(dt.UTC)
-    report: dict[str, list[str]] = {"root": [], "created": [], "kept": []}
+    report: dict[str, list[str]] = {"root": [], "created": [], "renewed": [], "kept": []}
     if _ensure_root(now):
         report["root"].append(str(root_certificate_path()))
     if departments is None:
         departments = list(Department.objects.order_by("code"))
     for department in departments:
-        if seal_exists(department_code=department.code):
+        exists = seal_exists(department_code=department.code)
+        if exists and seal_is_current(department=department):
             report["kept"].append(department.code)
             continue
         if not (seals_dir() / ROOT_CA_KEY).exists():
@@ -232,13 +248,16 @@ def seals_init(*, departments: list[Department] | None = None) -> dict[str, list
                 % {"code": department.code, "path": _seal_paths(department.code)[1]}
             )
         _issue_seal(department, now)
-        report["created"].append(department.code)
+        report["renewed" if exists else "created"].append(department.code)
     return report
 
 
 def seal_for_department(*, department: Department, create_if_missing: bool) -> Seal:
     """The department's seal; in the demo set-up a missing one is created on the spot."""
-    if not seal_exists(department_code=department.code) or not root_certificate_path().exists():
+    present = seal_exists(department_code=department.code) and root_certificate_path().exists()
+    if present and create_if_missing and not seal_is_current(department=department):
+        seals_init(departments=[department])
+    if not present:
         if not create_if_missing:
             raise SealMissingError(
                 _(

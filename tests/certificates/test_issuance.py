@@ -70,5 +70,21 @@ def test_init_seals_creates_one_seal_per_department_and_is_idempotent(
     assert "created 2 (A, B)" in first
     call_command("init_seals")
     second = capsys.readouterr().out
-    assert "created 0" in second
+    assert "created 0" in second and "renewed 0" in second
     assert {path: path.read_bytes() for path in directory.rglob("*.pem")} == files
+
+
+def test_init_seals_renews_the_seal_of_a_renamed_department(
+    issuing_department, capsys, settings, tmp_path
+):
+    settings.SEALS_DIR = str(tmp_path / "seals")
+    call_command("init_seals")
+    old_seal = (seals_dir() / "departments" / "A.pem").read_bytes()
+    root = (seals_dir() / "root-ca.pem").read_bytes()
+    issuing_department.name = "成都市市场监督管理局（新）"
+    issuing_department.save()
+    capsys.readouterr()
+    call_command("init_seals")
+    assert "renewed 1 (A)" in capsys.readouterr().out
+    assert (seals_dir() / "departments" / "A.pem").read_bytes() != old_seal
+    assert (seals_dir() / "root-ca.pem").read_bytes() == root

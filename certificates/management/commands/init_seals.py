@@ -19,5 +19,6 @@ class Command(BaseCommand):
             self.stdout.write(f"root CA created: {report['root'][0]}")
         self.stdout.write(
             f"seals in {seals_dir()}: created {len(report['created'])} "
-            f"({', '.join(report['created']) or '-'}), kept {len(report['kept'])}"
+            f"({', '.join(report['created']) or '-'}), renewed {len(report['renewed'])} "
+            f"({', '.join(report['renewed']) or '-'}), kept {len(report['kept'])}"
         )
