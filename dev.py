@@ -65,6 +65,8 @@ def command_run(arguments: list[str]) -> None:
     manage("migrate", "--no-input")
     say("loading the demo data (departments, catalogue, registries, logins)")
     manage("load_demo")
+    say("electronic seals: a demo root CA and one signing key per department (var/seals)")
+    manage("init_seals")
     say(
         f"serving http://{address}/ — log in as clerk / onewindow-demo (all demo logins in README.md)"
     )
