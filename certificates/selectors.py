@@ -56,7 +56,8 @@ def certificate_effective_status(*, certificate: Certificate, today: dt.date | N
 
 
 def certificate_public_view(*, certificate: Certificate) -> dict[str, Any]:
-    """What anyone holding the QR code may see: no full name, no full ID number."""
+    """What anyone holding the QR code may see: no full name, no full ID number, and not
+    why a certificate was revoked (that is the holder's business; it is on their timeline)."""
     holder = certificate.holder
     holder_name = (certificate.data or {}).get("holder_name") or holder.name
     status = certificate_effective_status(certificate=certificate)
@@ -81,9 +82,6 @@ def certificate_public_view(*, certificate: Certificate) -> dict[str, Any]:
         "valid_until": certificate.valid_until,
         "status": status,
         "status_display": str(CertificateStatus(status).label),
-        "revoke_reason": certificate.revoke_reason
-        if certificate.status == CertificateStatus.REVOKED
-        else "",
         "licence_id": certificate.licence_id or "",
         "version": certificate.version,
         "pdf_sha256": certificate.pdf_sha256,

@@ -26,7 +26,6 @@ class CertificateVerificationSerializer(serializers.Serializer):
     valid_until = serializers.DateField(allow_null=True)
     status = serializers.CharField()
     status_display = serializers.CharField()
-    revoke_reason = serializers.CharField(allow_blank=True)
     licence_id = serializers.CharField(allow_blank=True)
     version = serializers.IntegerField()
     pdf_sha256 = serializers.CharField(allow_blank=True)

@@ -44,7 +44,8 @@ CHANGEABLE_FIELDS = ("holder_name", "legal_representative", "address", "business
 
 
 def certificate_revoke(*, certificate: Certificate, actor: Any, reason: str) -> Certificate:
-    """The issuing department revokes the certificate (注销), with a reason the holder sees.
+    """The issuing department revokes the certificate (注销), with a reason that goes on the
+    holder's timeline (not on the public verification page).
 
     The verification page and API say 「已注销」 from now on, and intake no longer reuses it.
     """
