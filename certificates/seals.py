@@ -15,10 +15,14 @@ keys too; PAdES with P-256 is what standard PDF validators check).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import os
 import re
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,22 +83,40 @@ def root_certificate_path() -> Path:
     return seals_dir() / ROOT_CA_CERT
 
 
-def _write_private(path: Path, data: bytes) -> None:
+@contextlib.contextmanager
+def _seals_lock() -> Iterator[None]:
+    """One creator at a time, across threads and processes (workers signing their first
+    certificates at once), so a key and its certificate always belong together."""
+    seals_dir().mkdir(parents=True, exist_ok=True, mode=0o700)
+    with open(seals_dir() / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_file(path: Path, data: bytes, mode: int) -> None:
+    # Written to a unique temporary name and renamed, so a reader never sees half a file.
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # Written to a temporary name first and renamed, so a reader never sees half a key
-    # and two processes creating the same seal at once leave one whole file.
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
-    os.replace(temporary, path)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(descriptor, mode)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    _write_file(path, data, 0o600)
 
 
 def _write_public(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    _write_file(path, data, 0o644)
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -229,12 +251,17 @@ def seals_init(*, departments: list[Department] | None = None) -> dict[str, list
     Returns ``{"root": [...], "created": [codes], "renewed": [codes], "kept": [codes]}``.
     Idempotent: a second run creates and renews nothing.
     """
+    if departments is None:
+        departments = list(Department.objects.order_by("code"))
+    with _seals_lock():
+        return _seals_init_locked(departments)
+
+
+def _seals_init_locked(departments: list[Department]) -> dict[str, list[str]]:
     now = dt.datetime.now(dt.UTC)
     report: dict[str, list[str]] = {"root": [], "created": [], "renewed": [], "kept": []}
     if _ensure_root(now):
         report["root"].append(str(root_certificate_path()))
-    if departments is None:
-        departments = list(Department.objects.order_by("code"))
     for department in departments:
         exists = seal_exists(department_code=department.code)
         if exists and seal_is_current(department=department):

@@ -151,3 +151,42 @@ def test_without_auto_created_seals_a_missing_seal_is_a_clear_error(
         certificate_render_and_sign(certificate_id=certificate.pk)
     certificate.refresh_from_db()
     assert not certificate.pdf and not certificate.pdf_sha256
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_runs_store_one_file(certificate_type, holder, settings, tmp_path):
+    # A fresh seal directory: both runs also race to create the department's first seal.
+    settings.SEALS_DIR = str(tmp_path / "seals")
+    import threading
+
+    from django.db import connection
+
+    from tests.factories import CertificateFactory
+
+    certificate = CertificateFactory(certificate_type=certificate_type, holder=holder)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            results.append(certificate_render_and_sign(certificate_id=certificate.pk).pdf_sha256)
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    stored = Certificate.objects.get(pk=certificate.pk)
+    assert results == [stored.pdf_sha256, stored.pdf_sha256]
+    storage = stored.pdf.storage
+    mine = [name for name in storage.listdir("certificates")[1] if name.startswith(stored.number)]
+    assert mine == [stored.pdf.name.split("/")[-1]]
+    assert CaseEvent.objects.filter(certificate=stored, name="certificate_signed").count() == 1
+    with stored.pdf.open("rb") as handle:
+        assert pdf_check_signature(pdf=handle.read()).is_valid
