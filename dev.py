@@ -48,6 +48,11 @@ def ensure_environment() -> None:
         run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
         run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[dev,full]")
         STAMP.write_text(wanted)
+    # System libraries and fonts of the certificate PDFs (apt-get when root, else a message).
+    sys.path.insert(0, str(ROOT))
+    from tools.servers import ensure_packages
+
+    ensure_packages("pdf")
 
 
 def manage(*arguments: str, settings: str = "onewindow.settings.dev") -> None:
@@ -60,6 +65,8 @@ def command_run(arguments: list[str]) -> None:
     manage("migrate", "--no-input")
     say("loading the demo data (departments, catalogue, registries, logins)")
     manage("load_demo")
+    say("electronic seals: a demo root CA and one signing key per department (var/seals)")
+    manage("init_seals")
     say(
         f"serving http://{address}/ — log in as clerk / onewindow-demo (all demo logins in README.md)"
     )

@@ -123,7 +123,14 @@ def workload_counts(*, case_ids: list[int]) -> dict[str, Any]:
         .annotate(n=Count("id"))
         .filter(n__gt=1)
         .count(),
-        "open_jobs": Job.objects.exclude(state=JobState.DONE).count(),
+        # Approval work; the PDFs go to the "documents" queue, which these workers leave alone.
+        "open_jobs": Job.objects.exclude(state=JobState.DONE).exclude(kind="issue_pdf").count(),
+        "pdf_jobs": Job.objects.filter(
+            kind="issue_pdf",
+            payload__certificate_id__in=list(
+                Certificate.objects.filter(case__in=cases).values_list("pk", flat=True)
+            ),
+        ).count(),
         "invariants": invariant_counts(),
     }
 

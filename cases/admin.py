@@ -713,7 +713,19 @@ class CertificateAdmin(ViewOnlyAdmin):
         (_("状态"), {"fields": ("status", "version", "supersedes", "revoked_at", "revoke_reason")}),
         (_("有效期"), {"fields": ("issued_at", "valid_from", "valid_until")}),
         (_("来源"), {"fields": ("approval", "case")}),
-        (_("文件与核验"), {"fields": ("pdf", "pdf_sha256", "verification_token", "created_at")}),
+        (
+            _("文件与核验"),
+            {
+                "fields": (
+                    "pdf",
+                    "pdf_sha256",
+                    "pdf_signed_at",
+                    "seal_fingerprint",
+                    "verification_token",
+                    "created_at",
+                )
+            },
+        ),
     )
 
     @admin.display(description=_("持证主体"), ordering="holder__name")

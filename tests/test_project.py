@@ -34,3 +34,13 @@ def test_api_docs_page_uses_no_cdn(admin_client):
     page = response.content.decode()
     assert "swagger-ui" in page
     assert "cdn" not in page.lower() and "unpkg" not in page.lower()
+
+
+def test_every_periodic_task_in_the_beat_schedule_exists():
+    from django.conf import settings
+
+    from onewindow.celery import app
+
+    app.loader.import_default_modules()
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert entry["task"] in app.tasks, name

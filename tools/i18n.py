@@ -5,7 +5,7 @@
     python tools/i18n.py update    # add new source strings to the .po (empty English)
 
 Source strings are Simplified Chinese and are found the way ``makemessages``
-finds them, but with ``ast`` for Python files (``cases/``, ``departments/``,
+finds them, but with ``ast`` for Python files (``cases/``, ``certificates/``, ``departments/``,
 ``onewindow/``, migrations skipped) and Django's own ``templatize`` for templates
 (``templates/`` and ``*/templates/``), so a fresh machine needs no gettext binary.
 """
@@ -26,7 +26,7 @@ import polib
 ROOT = Path(__file__).resolve().parent.parent
 PO_PATH = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
-PYTHON_DIRECTORIES = ("cases", "departments", "onewindow", "supervision")
+PYTHON_DIRECTORIES = ("cases", "certificates", "departments", "onewindow", "supervision")
 TEMPLATE_SUFFIXES = (".html", ".txt")
 RUNTIME_HEADER_FIELDS = ("Content-Type", "Plural-Forms")
 

@@ -4,7 +4,9 @@ Each server runs from a temporary directory on a free loopback port and is
 stopped and removed on exit. The binaries come from Debian's packages
 (``postgresql``, ``redis-server``); ``ensure_packages`` installs what is
 missing when it may (root with apt-get), so CI on a fresh machine needs no
-manual step.
+manual step. ``ensure_packages("pdf")`` does the same for what the signed
+certificate PDFs need: pango for WeasyPrint, HarfBuzz's font subsetter, and
+the Noto CJK fonts the certificates embed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,26 @@ from collections.abc import Iterator
 from pathlib import Path
 
 DEBIAN_PACKAGES = {"postgres": "postgresql", "redis": "redis-server"}
+# What WeasyPrint needs to render the certificates, and the named CJK font they embed
+# (Noto Serif/Sans CJK SC: it also has characters outside the BMP, such as 𠮷).
+PDF_PACKAGES = ["libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-noto-cjk"]
+
+
+def _debian_package_installed(name: str) -> bool:
+    if shutil.which("dpkg-query") is None:
+        return False
+    completed = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", name], capture_output=True, text=True
+    )
+    return completed.returncode == 0 and "install ok installed" in completed.stdout
+
+
+def _pdf_toolchain_present() -> bool:
+    libraries = ("libpango-1.0.so.0", "libpangoft2-1.0.so.0", "libharfbuzz-subset.so.0")
+    found = all(glob.glob(f"/usr/lib/*/{library}") or glob.glob(f"/usr/lib/{library}")
+                for library in libraries)  # fmt: skip
+    fonts = glob.glob("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
+    return bool(found and fonts)
 
 
 def free_port() -> int:
@@ -46,11 +68,13 @@ def ensure_packages(*names: str) -> None:
         missing.append(DEBIAN_PACKAGES["postgres"])
     if "redis" in names and shutil.which("redis-server") is None:
         missing.append(DEBIAN_PACKAGES["redis"])
+    if "pdf" in names and not _pdf_toolchain_present():
+        missing.extend(name for name in PDF_PACKAGES if not _debian_package_installed(name))
     if not missing:
         return
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         raise SystemExit(
-            f"Please install the Debian packages {' '.join(missing)} (needed by the tests)."
+            f"Please install the Debian packages {' '.join(missing)} (needed by OneWindow)."
         )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)

@@ -89,6 +89,13 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     revoke_reason = models.CharField(_("注销原因"), max_length=300, blank=True)
     pdf = models.FileField(_("PDF"), upload_to="certificates/", blank=True)
     pdf_sha256 = models.CharField(_("PDF摘要"), max_length=64, blank=True)
+    pdf_signed_at = models.DateTimeField(_("签章时间"), null=True, blank=True)
+    seal_fingerprint = models.CharField(
+        _("电子印章证书指纹"),
+        max_length=64,
+        blank=True,
+        help_text=_("签名所用印章证书的 SHA-256，用于核验上传的文件是否由颁发部门签章。"),
+    )
     verification_token = models.CharField(
         _("核验码"), max_length=64, unique=True, default=new_verification_token
     )
@@ -140,7 +147,7 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=CertificateStatus.VALID,
         target=CertificateStatus.SUPERSEDED,
-        permission=permissions.is_administrator,
+        permission=permissions.is_reviewer_of_certificate,
     )
     def supersede(self) -> None:
         """A change or renewal issued a newer version; the old QR code points to it."""

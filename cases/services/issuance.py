@@ -8,6 +8,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from certificates.services.issuance import (
+    certificate_issue_pdf_after_commit,
+    certificate_licence_id,
+    licence_serial,
+)
+
 from ..constants import ApplicantKind, HolderKind
 from ..models import Approval, Case, Certificate
 from .numbers import sequence_next
@@ -37,8 +43,14 @@ def certificate_create_for_approval(*, approval: Approval) -> Certificate | None
     try:
         with transaction.atomic():
             serial = sequence_next(name=f"certificate:{certificate_type.code}:{today.year}")
-            return Certificate.objects.create(
+            certificate = Certificate.objects.create(
                 number=f"{certificate_type.code}-{today.year}-{serial:06d}",
+                licence_id=certificate_licence_id(
+                    certificate_type=certificate_type,
+                    department=certificate_type.issuing_department,
+                    serial=licence_serial(year=today.year, sequence=serial),
+                    version=1,
+                ),
                 certificate_type=certificate_type,
                 holder=applicant,
                 holder_kind=HolderKind.PERSON
@@ -51,6 +63,9 @@ def certificate_create_for_approval(*, approval: Approval) -> Certificate | None
                 valid_until=valid_until,
                 data={"item": item.code, "item_name": item.name, "holder_name": applicant.name},
             )
+            # Rendered and sealed by a task once this row commits.
+            certificate_issue_pdf_after_commit(certificate_id=certificate.pk)
+            return certificate
     except IntegrityError:
         return Certificate.objects.get(approval=approval)
 

@@ -34,22 +34,30 @@ logger = logging.getLogger(__name__)
 # keyword arguments and must be idempotent.
 JOB_HANDLERS: dict[str, str] = {
     "dispatch_case": "cases.services.dispatch.case_dispatch_job",
+    "issue_pdf": "certificates.services.rendering.certificate_render_and_sign",
     "start_approval": "cases.services.checks.approval_run_checks",
 }
+
+# Kinds that run on their own Celery queue (workers: ``-Q celery,documents``), so
+# that slow work (rendering and sealing PDFs) never holds up the approvals.
+JOB_QUEUES: dict[str, str] = {"issue_pdf": "documents"}
 
 # Seconds to wait before the n-th retry (the last value repeats).
 RETRY_DELAYS = (10, 30, 60, 300, 900, 3600)
 
 
-def _publish(job_ids: list[int], *, robust: bool = False) -> None:
+def _publish(jobs: list[tuple[int, str]], *, robust: bool = False) -> None:
+    """Send ``(id, kind)`` jobs to their queues; ``robust`` logs a failed send instead of raising."""
     from ..tasks import run_job  # the task module imports the services
 
-    for job_id in job_ids:
+    for job_id, kind in jobs:
+        queue = JOB_QUEUES.get(kind)
+        options = {"queue": queue} if queue else {}
         if not robust:
-            run_job.delay(job_id)
+            run_job.apply_async((job_id,), **options)
             continue
         try:
-            run_job.delay(job_id)
+            run_job.apply_async((job_id,), **options)
         except Exception:
             # The row stays pending; the next sweep tries again.
             logger.exception("could not publish job %s", job_id)
@@ -74,7 +82,9 @@ def job_enqueue(*, kind: str, key: str, payload: dict[str, Any] | None = None) -
     # Embedded mode runs the task in-process: let its errors surface. With a
     # broker, a failed publish must not undo the committed change — the sweeper
     # publishes the job later.
-    transaction.on_commit(lambda: _publish([job.pk]), robust=not settings.CELERY_TASK_ALWAYS_EAGER)
+    transaction.on_commit(
+        lambda: _publish([(job.pk, kind)]), robust=not settings.CELERY_TASK_ALWAYS_EAGER
+    )
     return job
 
 
@@ -165,16 +175,16 @@ def jobs_sweep(*, now: dt.datetime | None = None, limit: int = 5000) -> int:
         Q(published_at__isnull=True) | Q(published_at__lt=stale)
     )
     dead_worker = Q(state=JobState.RUNNING, lease_until__lt=now)
-    job_ids = list(
+    jobs = list(
         Job.objects.filter(lost_message | dead_worker)
         .order_by("id")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "kind")[:limit]
     )
-    if job_ids:
-        Job.objects.filter(pk__in=job_ids).update(published_at=now)
-        _publish(job_ids, robust=True)
-        logger.info("sweeper re-published %s jobs", len(job_ids))
-    return len(job_ids)
+    if jobs:
+        Job.objects.filter(pk__in=[job_id for job_id, _ in jobs]).update(published_at=now)
+        _publish(jobs, robust=True)
+        logger.info("sweeper re-published %s jobs", len(jobs))
+    return len(jobs)
 
 
 def job_revive(*, job: Job) -> Job:
@@ -186,7 +196,8 @@ def job_revive(*, job: Job) -> Job:
         )
         if revived:
             transaction.on_commit(
-                lambda: _publish([job.pk]), robust=not settings.CELERY_TASK_ALWAYS_EAGER
+                lambda: _publish([(job.pk, job.kind)]),
+                robust=not settings.CELERY_TASK_ALWAYS_EAGER,
             )
     job.refresh_from_db()
     return job

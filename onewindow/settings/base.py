@@ -6,6 +6,7 @@ Every variable read here is documented in ``.env.example``.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "departments",
     "cases",
     "supervision",
+    "certificates",
 ]
 
 MIDDLEWARE = [
@@ -152,6 +154,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "book-stale-deliveries": {"task": "cases.book_stale_deliveries", "schedule": 300.0},
     # The supervision dashboard's pre-aggregated figures (fast at a million cases).
     "supervision-refresh-figures": {"task": "supervision.refresh_figures", "schedule": 300.0},
+    # Certificates past their last valid day become expired, just after midnight.
+    "expire-certificates": {
+        "task": "certificates.expire_due",
+        "schedule": crontab(hour=0, minute=5),
+    },
 }
 # How old those figures may be before the dashboard computes live instead (seconds).
 SUPERVISION_FIGURES_MAX_AGE = env.int("SUPERVISION_FIGURES_MAX_AGE", default=900)
@@ -186,6 +193,13 @@ REGISTRY_HTTP_MAX_BYTES = env.int("REGISTRY_HTTP_MAX_BYTES", default=1_000_000)
 # Where the demo and production signing keys of the electronic seals live:
 # outside the repository.
 SEALS_DIR = env.path("SEALS_DIR", default=str(BASE_DIR / "var" / "seals"))
+# A department without a seal gets a demo one (signed by the demo root CA) when its first
+# certificate is signed. Off in production: there a missing seal is an error to fix.
+SEALS_AUTO_CREATE = env.bool("SEALS_AUTO_CREATE", default=True)
+# The public address of this site: the certificates' QR codes point to it.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Public certificate verification (page and API), per client address.
+CERTIFICATE_VERIFY_THROTTLE_RATE = env("CERTIFICATE_VERIFY_THROTTLE_RATE", default="60/minute")
 
 # Demo logins may be created only when DEBUG is on, unless forced.
 DEMO_PASSWORD = "onewindow-demo"
@@ -196,5 +210,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs every rendering step at INFO; the certificates log their own line.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -130,5 +130,7 @@ def test_cases_survive_a_killed_worker_and_a_broker_restart(full_mode, tmp_path)
     assert counts["approvals_decided_more_than_once"] == 0
     assert counts["certificates"] == CASES * ITEMS  # every item of the bundle produces one
     assert counts["approvals_with_two_certificates"] == 0
+    assert counts["pdf_jobs"] == CASES * ITEMS  # one rendering job per certificate, never two
     assert counts["open_jobs"] == 0
     assert counts["invariants"] == dict.fromkeys(counts["invariants"], 0)
+    # Workers here consume the approval queue only; rendering waits on "documents".

@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from certificates.exceptions import SealMissingError
+from certificates.seals import seals_dir, seals_init
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo root CA and one electronic-seal signing key and certificate per "
+        "department under SEALS_DIR. Existing keys are kept: running it again changes nothing."
+    )
+
+    def handle(self, *args, **options):
+        try:
+            report = seals_init()
+        except SealMissingError as error:
+            raise CommandError(str(error)) from error
+        if report["root"]:
+            self.stdout.write(f"root CA created: {report['root'][0]}")
+        self.stdout.write(
+            f"seals in {seals_dir()}: created {len(report['created'])} "
+            f"({', '.join(report['created']) or '-'}), renewed {len(report['renewed'])} "
+            f"({', '.join(report['renewed']) or '-'}), kept {len(report['kept'])}"
+        )

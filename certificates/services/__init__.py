@@ -1,0 +1,1 @@
+"""Every write on certificates: issuance helpers, rendering and signing, lifecycle."""
