@@ -54,7 +54,9 @@ STATE_EXPLANATION = {
     CaseState.ACCEPTED: _("申请已受理，即将分送有关部门审批。"),
     CaseState.PENDING_MATERIALS: _("还缺少下列材料，请一次补齐后我们继续办理。"),
     CaseState.IN_REVIEW: _("有关部门正在同时审批您的申请。"),
-    CaseState.SUSPENDED: _("审批部门需要您补正下列材料，补齐后继续审批（等待期间不计入办理时限）。"),
+    CaseState.SUSPENDED: _(
+        "审批部门需要您补正下列材料，补齐后继续审批（等待期间不计入办理时限）。"
+    ),
     CaseState.APPROVED: _("申请已获批准，正在制作电子证照。"),
     CaseState.DENIED: _("很遗憾，申请未获批准，理由见办理记录。"),
     CaseState.ISSUED: _("证照已制作完成，可到综合窗口领取，或等待寄出。"),

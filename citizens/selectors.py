@@ -105,9 +105,7 @@ def case_missing_materials(*, case: Case) -> list[dict[str, Any]]:
                     "item": "",
                     "department": "",
                     "reason": "",
-                    "what_to_do": _(
-                        "请登录「我的办件」在线上传，或一次带齐到综合窗口提交。"
-                    ),
+                    "what_to_do": _("请登录「我的办件」在线上传，或一次带齐到综合窗口提交。"),
                 }
             )
     for request in case_supplement_requests(case=case):
@@ -186,9 +184,7 @@ def case_public_view(*, case: Case) -> dict[str, Any]:
             }
             for item in case.items.select_related("department").order_by("code")
         ]
-    delivery = (
-        Delivery.objects.filter(case=case).order_by("-created_at", "-id").first()
-    )
+    delivery = Delivery.objects.filter(case=case).order_by("-created_at", "-id").first()
     certificates = (
         Certificate.objects.filter(case=case)
         .select_related("certificate_type")

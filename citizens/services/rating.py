@@ -15,7 +15,9 @@ from ..exceptions import RatingError
 COMMENT_MAX_LENGTH = 1000
 
 
-def rating_create(*, case: Case, applicant: Applicant, level: int | str, comment: str = "") -> Rating:
+def rating_create(
+    *, case: Case, applicant: Applicant, level: int | str, comment: str = ""
+) -> Rating:
     """The applicant rates their closed case on the five-level scale, once.
 
     The rating belongs to the case; the timeline records it with the departments
@@ -50,9 +52,7 @@ def rating_create(*, case: Case, applicant: Applicant, level: int | str, comment
         except IntegrityError:
             raise RatingError(_("该办件已经评价过，每个办件只能评价一次。")) from None
         departments = sorted(
-            set(
-                Approval.objects.filter(case=locked).values_list("department__code", flat=True)
-            )
+            set(Approval.objects.filter(case=locked).values_list("department__code", flat=True))
         )
         CaseEvent.objects.create(
             case=locked,

@@ -37,9 +37,7 @@ def supplement_material_upload(
     if upload is None or not upload.size:
         raise SupplementError(_("请选择要上传的文件。"))
     if upload.size > limit:
-        raise SupplementError(
-            _("文件太大：最多%(limit)s MB。") % {"limit": limit // (1024 * 1024)}
-        )
+        raise SupplementError(_("文件太大：最多%(limit)s MB。") % {"limit": limit // (1024 * 1024)})
     data = upload.read()
     content_type = _content_type(data)
     if content_type is None:

@@ -36,7 +36,6 @@ from ..throttles import SIGN_IN_FAILURES, SIGN_IN_REQUESTS, client_ident
 DATA_READS_PER_PAGE = 50
 
 
-
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     if citizen_applicant(request) is not None:
@@ -74,7 +73,9 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
             return render(request, "citizens/throttled.html", status=429)
         if form.is_valid():
             try:
-                applicant = one_time_code_verify(id_number=id_number, code=form.cleaned_data["code"])
+                applicant = one_time_code_verify(
+                    id_number=id_number, code=form.cleaned_data["code"]
+                )
             except SignInError as error:
                 SIGN_IN_FAILURES.record(request)
                 form.add_error("code", str(error))
@@ -196,9 +197,7 @@ def me_case_supplement(
             upload_error=(approval.pk, material_code, str(error)),
             status=400,
         )
-    messages.success(
-        request, _("已收到「%(name)s」。") % {"name": material.material_type.name}
-    )
+    messages.success(request, _("已收到「%(name)s」。") % {"name": material.material_type.name})
     return redirect("citizens:me_case", tracking_no=case.tracking_no)
 
 
@@ -232,6 +231,4 @@ def me_data_reads(request: HttpRequest, *, applicant: Applicant) -> HttpResponse
     page = Paginator(applicant_data_reads(applicant=applicant), DATA_READS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    return render(
-        request, "citizens/me_data_reads.html", {"applicant": applicant, "page": page}
-    )
+    return render(request, "citizens/me_data_reads.html", {"applicant": applicant, "page": page})

@@ -82,7 +82,5 @@ def sent_codes(phone):
     import re
 
     return [
-        re.search(r"(\d{6})", message).group(1)
-        for to, message in sms_backend().sent
-        if to == phone
+        re.search(r"(\d{6})", message).group(1) for to, message in sms_backend().sent if to == phone
     ]

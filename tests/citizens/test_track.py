@@ -35,7 +35,9 @@ def api_get(api, tracking_no, suffix, **extra):
 
 
 def page_post(client, tracking_no, suffix, **extra):
-    return client.post(reverse("citizens:track"), {"tracking_no": tracking_no, "id_suffix": suffix}, **extra)
+    return client.post(
+        reverse("citizens:track"), {"tracking_no": tracking_no, "id_suffix": suffix}, **extra
+    )
 
 
 @pytest.fixture
@@ -64,7 +66,15 @@ def test_api_right_suffix_answers_the_contract(api, tracked_case):
     response = api_get(api, tracked_case.tracking_no, SUFFIX)
     assert response.status_code == 200
     body = response.json()
-    assert {"tracking_no", "state", "items", "timeline", "missing", "delivery", "certificates"} <= set(body)
+    assert {
+        "tracking_no",
+        "state",
+        "items",
+        "timeline",
+        "missing",
+        "delivery",
+        "certificates",
+    } <= set(body)
     assert body["tracking_no"] == tracked_case.tracking_no
     assert body["state"] == "IN_REVIEW"
     assert body["stage"] == "under_review"
@@ -173,7 +183,10 @@ def test_successes_do_not_count_towards_the_throttle(api, tracked_case, settings
 
 
 def test_the_page_is_built_for_a_phone(client, tracked_case):
-    for response in (client.get(reverse("citizens:track")), page_post(client, tracked_case.tracking_no, SUFFIX)):
+    for response in (
+        client.get(reverse("citizens:track")),
+        page_post(client, tracked_case.tracking_no, SUFFIX),
+    ):
         html = response.content.decode()
         assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
         # Locally served Bootstrap, no CDN; one narrow column, no tables to scroll sideways.
