@@ -110,7 +110,8 @@ def chain_insert(row: models.Model, insert: Any) -> None:
     from .models.base import AuditChainHead
 
     name = row._meta.label_lower
-    with transaction.atomic():
+    # No savepoint: any error here aborts the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         head = AuditChainHead.objects.select_for_update().filter(name=name).first()
         if head is None:
             # First row ever (or after a test flush): create the head; a concurrent

@@ -44,3 +44,20 @@ def test_every_periodic_task_in_the_beat_schedule_exists():
     app.loader.import_default_modules()
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         assert entry["task"] in app.tasks, name
+
+
+def test_uploaded_files_are_not_served_as_plain_files_even_in_debug(settings):
+    import importlib
+
+    from django.urls import Resolver404, get_resolver
+
+    import onewindow.urls
+
+    settings.DEBUG = True
+    try:
+        module = importlib.reload(onewindow.urls)
+        with pytest.raises(Resolver404):
+            get_resolver(module).resolve(f"{settings.MEDIA_URL}materials/id-card.pdf")
+    finally:
+        settings.DEBUG = False
+        importlib.reload(onewindow.urls)

@@ -79,12 +79,11 @@ def job_enqueue(*, kind: str, key: str, payload: dict[str, Any] | None = None) -
             )
     except IntegrityError:
         return Job.objects.get(key=key)
-    # Embedded mode runs the task in-process: let its errors surface. With a
-    # broker, a failed publish must not undo the committed change — the sweeper
-    # publishes the job later.
-    transaction.on_commit(
-        lambda: _publish([(job.pk, kind)]), robust=not settings.CELERY_TASK_ALWAYS_EAGER
-    )
+    # The change is committed by then: neither a failed publish (broker down) nor,
+    # in embedded mode where the task runs in-process, a failing job may turn the
+    # request that caused it into an error. The row records the failure and the
+    # sweeper (or ``manage.py reconcile``) runs it again.
+    transaction.on_commit(lambda: _publish([(job.pk, kind)], robust=True))
     return job
 
 
@@ -195,9 +194,6 @@ def job_revive(*, job: Job) -> Job:
             state=JobState.PENDING, attempts=0, next_try_at=now, published_at=now, updated_at=now
         )
         if revived:
-            transaction.on_commit(
-                lambda: _publish([(job.pk, job.kind)]),
-                robust=not settings.CELERY_TASK_ALWAYS_EAGER,
-            )
+            transaction.on_commit(lambda: _publish([(job.pk, job.kind)], robust=True))
     job.refresh_from_db()
     return job

@@ -174,3 +174,14 @@ def test_acceptance_dispatches_after_commit_through_the_outbox(
     case.refresh_from_db()
     assert case.state == CaseState.APPROVED
     assert set(Job.objects.values_list("state", flat=True)) == {JobState.DONE}
+
+
+@pytest.mark.django_db
+def test_a_failing_job_never_turns_the_committed_request_into_an_error(
+    test_handlers, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_enqueue(kind="explode", key="explode:9", payload={"number": 9})
+    job.refresh_from_db()
+    assert (job.state, job.attempts) == (JobState.PENDING, 1)
+    assert job.last_error == "RuntimeError: registry 9 unreachable"
