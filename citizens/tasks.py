@@ -11,3 +11,11 @@ def send_one_time_code(code_id: int, code: str) -> None:
     from .services.sign_in import one_time_code_deliver
 
     one_time_code_deliver(code_id=code_id, plain_code=code)
+
+
+@shared_task(name="citizens.purge_one_time_codes")
+def purge_one_time_codes() -> int:
+    """Daily: delete sign-in codes older than a day. Running it twice changes nothing more."""
+    from .services.sign_in import one_time_codes_purge
+
+    return one_time_codes_purge()

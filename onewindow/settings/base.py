@@ -160,6 +160,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certificates.expire_due",
         "schedule": crontab(hour=0, minute=5),
     },
+    # Sign-in codes older than a day are deleted.
+    "purge-one-time-codes": {
+        "task": "citizens.purge_one_time_codes",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 # How old those figures may be before the dashboard computes live instead (seconds).
 SUPERVISION_FIGURES_MAX_AGE = env.int("SUPERVISION_FIGURES_MAX_AGE", default=900)

@@ -297,3 +297,14 @@ def test_delivering_twice_sends_once(db, owner):
     row = one_time_code_request(id_number=OWNER_ID)
     assert one_time_code_deliver(code_id=row.pk, plain_code="000000") is False
     assert len(sent_codes(owner.phone)) == 1
+
+
+def test_old_codes_are_purged_and_recent_ones_kept(db, owner):
+    from citizens.tasks import purge_one_time_codes
+
+    one_time_code_request(id_number=OWNER_ID)
+    OneTimeCode.objects.update(created_at=timezone.now() - dt.timedelta(days=2))
+    one_time_code_request(id_number=OWNER_ID)
+    assert purge_one_time_codes() == 1
+    assert purge_one_time_codes() == 0
+    assert OneTimeCode.objects.count() == 1
