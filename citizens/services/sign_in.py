@@ -68,8 +68,6 @@ def one_time_code_request(*, id_number: str, client_ip: str | None = None) -> On
     the number belongs to an applicant with a phone. At most one code a minute and
     five an hour per ID number; a new code replaces the ones before it.
     """
-    from ..tasks import send_one_time_code
-
     id_number = id_number_clean(id_number=id_number)
     subject = _subject_hash(id_number)
     now = timezone.now()
@@ -103,8 +101,19 @@ def one_time_code_request(*, id_number: str, client_ip: str | None = None) -> On
             expires_at=now + dt.timedelta(seconds=CODE_LIFETIME_SECONDS),
             client_ip=client_ip,
         )
-        transaction.on_commit(lambda: send_one_time_code.delay(row.pk, code))
+        transaction.on_commit(lambda: _send_after_commit(code_id=row.pk, code=code))
     return row
+
+
+def _send_after_commit(*, code_id: int, code: str) -> None:
+    from ..tasks import send_one_time_code
+
+    try:
+        send_one_time_code.delay(code_id, code)
+    except Exception:
+        # A broker outage must not turn the committed request into an error page; the
+        # citizen simply asks for a new code after a minute.
+        logger.exception("sign-in code %s could not be queued for sending", code_id)
 
 
 def one_time_code_deliver(*, code_id: int, plain_code: str) -> bool:
@@ -147,7 +156,8 @@ def one_time_code_verify(*, id_number: str, code: str) -> Applicant:
     now = timezone.now()
     with transaction.atomic():
         row = (
-            OneTimeCode.objects.select_for_update()
+            # Lock the code row only (the applicant is an outer join PostgreSQL cannot lock).
+            OneTimeCode.objects.select_for_update(of=("self",))
             .select_related("applicant")
             .filter(subject_hash=subject)
             .order_by("-created_at", "-id")

@@ -44,7 +44,7 @@ def supplement_material_upload(
         raise SupplementError(_("只接受 PDF、JPEG 或 PNG 文件。"))
     with transaction.atomic():
         locked = (
-            Approval.objects.select_for_update()
+            Approval.objects.select_for_update(of=("self",))
             .select_related("case", "item", "department")
             .get(pk=approval.pk)
         )
