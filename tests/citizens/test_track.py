@@ -263,3 +263,25 @@ def test_never_a_full_id_number_phone_or_address(api, client, owner, item):
         assert "红星路三段1号" not in content
         assert owner.name not in content
         assert "𠮷**子" in content
+
+
+def test_a_found_case_costs_a_fixed_number_of_queries(
+    api, tracked_case, item, django_assert_max_num_queries
+):
+    api_get(api, tracked_case.tracking_no, SUFFIX)
+    with django_assert_max_num_queries(12) as few:
+        api_get(api, tracked_case.tracking_no, SUFFIX)
+    for number in range(15):
+        CaseEvent.objects.create(
+            case=tracked_case, kind=EventKind.NOTE, name="accept", note=f"记录{number}"
+        )
+        CertificateFactory(case=tracked_case, holder=tracked_case.applicant)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        api_get(api, tracked_case.tracking_no, SUFFIX)
+
+
+def test_english_is_there_for_whoever_asks(client, api, tracked_case):
+    page = page_post(client, UNKNOWN_NUMBER, SUFFIX, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Case not found. Please check the tracking number" in page.content.decode()
+    found = api_get(api, tracked_case.tracking_no, SUFFIX, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert found["stage_display"] == "Under review by the departments"
