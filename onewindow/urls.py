@@ -4,12 +4,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from cases.api.urls import urlpatterns as cases_api_urls
 from certificates.api.urls import urlpatterns as certificates_api_urls
+from citizens.api.urls import urlpatterns as citizens_api_urls
 from departments.api.urls import urlpatterns as departments_api_urls
 
 api_v1 = [
     *departments_api_urls,
     *cases_api_urls,
     *certificates_api_urls,
+    *citizens_api_urls,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("schema/ui/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="schema-ui"),
 ]
@@ -17,6 +19,7 @@ api_v1 = [
 urlpatterns = [
     path("", include("cases.urls")),
     path("", include("certificates.urls")),
+    path("", include("citizens.urls")),
     path("admin/", admin.site.urls),
     path("supervision/", include("supervision.urls")),
     path("api/v1/", include((api_v1, "api"))),

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "cases",
     "supervision",
     "certificates",
+    "citizens",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +160,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certificates.expire_due",
         "schedule": crontab(hour=0, minute=5),
     },
+    # Sign-in codes older than a day are deleted.
+    "purge-one-time-codes": {
+        "task": "citizens.purge_one_time_codes",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 # How old those figures may be before the dashboard computes live instead (seconds).
 SUPERVISION_FIGURES_MAX_AGE = env.int("SUPERVISION_FIGURES_MAX_AGE", default=900)
@@ -200,6 +206,28 @@ SEALS_AUTO_CREATE = env.bool("SEALS_AUTO_CREATE", default=True)
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 # Public certificate verification (page and API), per client address.
 CERTIFICATE_VERIFY_THROTTLE_RATE = env("CERTIFICATE_VERIFY_THROTTLE_RATE", default="60/minute")
+
+# Citizens (citizens app). Sign-in codes go by SMS: "console" logs them (embedded
+# default), "http" POSTs {phone, message} as JSON to SMS_HTTP_ENDPOINT.
+SMS_BACKEND = env("SMS_BACKEND", default="console")
+SMS_HTTP_ENDPOINT = env("SMS_HTTP_ENDPOINT", default="")
+SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=5.0)
+SMS_HTTP_TOKEN = env("SMS_HTTP_TOKEN", default="")
+# Public tracking: after this many unknown numbers / wrong ID suffixes from one client
+# address within the window, /track/ and the track API answer 429.
+TRACK_FAILURE_LIMIT = env.int("TRACK_FAILURE_LIMIT", default=10)
+TRACK_FAILURE_WINDOW_SECONDS = env.int("TRACK_FAILURE_WINDOW_SECONDS", default=600)
+# Signing in to /me/: codes asked for and wrong codes typed per client address and window.
+SIGN_IN_REQUEST_LIMIT = env.int("SIGN_IN_REQUEST_LIMIT", default=20)
+SIGN_IN_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=20)
+SIGN_IN_WINDOW_SECONDS = env.int("SIGN_IN_WINDOW_SECONDS", default=3600)
+
+# The cache holds the per-address limits above: shared through Redis in full mode
+# (every process counts together), in-process memory in the embedded mode.
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 
 # Demo logins may be created only when DEBUG is on, unless forced.
 DEMO_PASSWORD = "onewindow-demo"

@@ -1,0 +1,78 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cases.constants import CaseState
+
+# One-time codes (短信验证码).
+CODE_DIGITS = 6
+CODE_LIFETIME_SECONDS = 5 * 60
+CODE_MAX_ATTEMPTS = 5
+# Sending: at most one code per ID number per minute and five per hour.
+CODE_RESEND_SECONDS = 60
+CODE_MAX_PER_HOUR = 5
+
+# The citizen's session (not a staff login): idle timeout.
+CITIZEN_SESSION_IDLE_SECONDS = 30 * 60
+SESSION_APPLICANT_KEY = "citizen_applicant_id"
+SESSION_SEEN_KEY = "citizen_last_seen"
+SESSION_PENDING_ID_KEY = "citizen_pending_id_number"
+
+
+class Stage(models.TextChoices):
+    """What a citizen sees instead of the raw workflow state: a few plain milestones."""
+
+    DRAFT = "draft", _("尚未提交")
+    RECEIVED = "received", _("已收到申请")
+    MATERIALS_NEEDED = "materials_needed", _("需要补充材料")
+    UNDER_REVIEW = "under_review", _("部门审批中")
+    DECIDED = "decided", _("已作出决定")
+    READY = "ready", _("结果待领取或寄出")
+    SENT = "sent", _("结果已寄出")
+    CLOSED = "closed", _("已办结")
+
+
+STAGE_OF_STATE = {
+    CaseState.DRAFT: Stage.DRAFT,
+    CaseState.SUBMITTED: Stage.RECEIVED,
+    CaseState.ACCEPTED: Stage.RECEIVED,
+    CaseState.PENDING_MATERIALS: Stage.MATERIALS_NEEDED,
+    CaseState.IN_REVIEW: Stage.UNDER_REVIEW,
+    CaseState.SUSPENDED: Stage.MATERIALS_NEEDED,
+    CaseState.APPROVED: Stage.DECIDED,
+    CaseState.DENIED: Stage.DECIDED,
+    CaseState.ISSUED: Stage.READY,
+    CaseState.IN_DELIVERY: Stage.SENT,
+    CaseState.CLOSED: Stage.CLOSED,
+    CaseState.REFUSED: Stage.CLOSED,
+    CaseState.WITHDRAWN: Stage.CLOSED,
+}
+
+# One sentence per state, in plain words: where the case is and what happens next.
+STATE_EXPLANATION = {
+    CaseState.DRAFT: _("申请尚未提交。"),
+    CaseState.SUBMITTED: _("我们已收到您的申请，正在核对材料。"),
+    CaseState.ACCEPTED: _("申请已受理，即将分送有关部门审批。"),
+    CaseState.PENDING_MATERIALS: _("还缺少下列材料，请一次补齐后我们继续办理。"),
+    CaseState.IN_REVIEW: _("有关部门正在同时审批您的申请。"),
+    CaseState.SUSPENDED: _(
+        "审批部门需要您补正下列材料，补齐后继续审批（等待期间不计入办理时限）。"
+    ),
+    CaseState.APPROVED: _("申请已获批准，正在制作电子证照。"),
+    CaseState.DENIED: _("很遗憾，申请未获批准，理由见办理记录。"),
+    CaseState.ISSUED: _("证照已制作完成，可到综合窗口领取，或等待寄出。"),
+    CaseState.IN_DELIVERY: _("结果已通过快递寄出，请留意签收。"),
+    CaseState.CLOSED: _("办件已办结。欢迎对本次服务作出评价。"),
+    CaseState.REFUSED: _("申请不予受理，理由见办理记录。"),
+    CaseState.WITHDRAWN: _("申请已撤回。"),
+}
+
+# Ratings at or below this level open a rectification (supervision's service).
+BAD_RATING_MAX_LEVEL = 2
+
+# Uploads answered online: the kinds a scan may be, recognised by content, not by name.
+UPLOAD_SIGNATURES = {
+    b"%PDF-": "application/pdf",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+}
+UPLOAD_MAX_BYTES_DEFAULT = 20 * 1024 * 1024

@@ -1,0 +1,21 @@
+"""Errors of the citizens' side; each message says what the citizen should do."""
+
+
+class CitizenError(Exception):
+    """A request from a citizen that cannot be carried out; the message says why."""
+
+
+class SignInError(CitizenError):
+    """Sign-in with a one-time code failed (the message never says whether the ID is known)."""
+
+
+class SendTooOftenError(SignInError):
+    """A new code was asked for too soon or too often."""
+
+
+class RatingError(CitizenError):
+    pass
+
+
+class SupplementError(CitizenError):
+    pass

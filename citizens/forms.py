@@ -1,0 +1,59 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases.constants import RatingLevel
+
+
+class TrackForm(forms.Form):
+    tracking_no = forms.CharField(
+        label=_("办件编号"),
+        max_length=30,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    id_suffix = forms.CharField(
+        label=_("证件号码后四位"),
+        min_length=4,
+        max_length=4,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        error_messages={
+            "min_length": _("请输入证件号码的最后四位。"),
+            "max_length": _("请输入证件号码的最后四位。"),
+        },
+    )
+
+
+class SignInForm(forms.Form):
+    id_number = forms.CharField(
+        label=_("居民身份证号码或统一社会信用代码"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "characters"}),
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("短信验证码"),
+        max_length=10,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]*"}
+        ),
+    )
+
+
+class RatingForm(forms.Form):
+    level = forms.TypedChoiceField(
+        label=_("评价"),
+        choices=RatingLevel.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class SupplementUploadForm(forms.Form):
+    material_type = forms.CharField(widget=forms.HiddenInput)
+    file = forms.FileField(label=_("文件（PDF、JPEG 或 PNG）"))

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Applicant
+
+
+class OneTimeCode(models.Model):
+    """A six-digit sign-in code sent by SMS, stored only as a keyed hash.
+
+    A row is written for every request, for a known ID number or not (then
+    ``applicant`` is empty and nothing is sent): both answers take the same path,
+    so the page never tells whether an ID number is registered.
+    """
+
+    subject_hash = models.CharField(
+        _("证件号码摘要"), max_length=64, help_text=_("证件号码的 HMAC，不保存号码本身。")
+    )
+    applicant = models.ForeignKey(
+        Applicant,
+        verbose_name=_("申请人"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="one_time_codes",
+    )
+    code_hash = models.CharField(_("验证码摘要"), max_length=64)
+    salt = models.CharField(_("盐"), max_length=32)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("失效时间"))
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    client_ip = models.GenericIPAddressField(_("请求地址"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("短信验证码")
+        verbose_name_plural = _("短信验证码")
+        indexes = [
+            models.Index(fields=["subject_hash", "-created_at"], name="one_time_code_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_hash[:8]} {self.created_at:%Y-%m-%d %H:%M}"

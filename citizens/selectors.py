@@ -1,0 +1,278 @@
+"""Reads for citizens: the public tracking view and the applicant's own lists.
+
+Everything here is filtered by the applicant first; nothing reads another
+applicant's rows. Lists cost a fixed number of queries whatever their length.
+Reading these lists never writes a data-access log entry (that log is for reads
+of a department's registry, not for a citizen reading about themselves).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+
+from cases.constants import (
+    TRANSITION_LABELS,
+    ApprovalState,
+    CaseState,
+    MaterialStatus,
+)
+from cases.models import (
+    Applicant,
+    Approval,
+    Case,
+    CaseEvent,
+    CaseMaterial,
+    Certificate,
+    Delivery,
+    Verification,
+)
+from cases.services.numbers import TRACKING_ALPHABET, TRACKING_RANDOM_LENGTH
+from certificates.selectors import certificate_effective_status
+from departments.models import MaterialType, ServiceItem
+
+from .constants import STAGE_OF_STATE, STATE_EXPLANATION, Stage
+
+TRACKING_NO_PATTERN = re.compile(rf"^\d{{6}}[{TRACKING_ALPHABET}]{{{TRACKING_RANDOM_LENGTH}}}$")
+ID_SUFFIX_PATTERN = re.compile(r"^[0-9A-Z]{4}$")
+
+
+def tracking_no_clean(value: str) -> str:
+    return "".join((value or "").split()).upper()
+
+
+def case_for_tracking(*, tracking_no: str, id_suffix: str) -> Case | None:
+    """The case if the number exists *and* the ID number ends with the suffix; else None.
+
+    Unknown number and wrong suffix take the same path (one indexed query, one
+    constant-time comparison) so neither the answer nor its timing tells them apart.
+    """
+    tracking_no = tracking_no_clean(tracking_no)
+    id_suffix = (id_suffix or "").strip().upper()
+    if not TRACKING_NO_PATTERN.match(tracking_no):
+        tracking_no = ""  # still query, for the same timing; matches nothing
+    case = Case.objects.select_related("applicant").filter(tracking_no=tracking_no).first()
+    expected = case.applicant.id_number[-4:].upper() if case is not None else "----"
+    suffix_matches = constant_time_compare(expected, id_suffix)
+    if case is None or not suffix_matches or not ID_SUFFIX_PATTERN.match(id_suffix):
+        return None
+    return case
+
+
+def _event_label(event: CaseEvent) -> str:
+    if event.name == "rate":
+        return _("评价")
+    if event.name == "supplement_upload":
+        return _("在线提交补正材料")
+    return str(TRANSITION_LABELS.get(event.name, event.name))
+
+
+def case_public_timeline(*, case: Case) -> list[dict[str, Any]]:
+    """The events the applicant may see (``is_public``), oldest first: when, what, note."""
+    events = (
+        CaseEvent.objects.filter(case=case, is_public=True)
+        .select_related("approval__item")
+        .order_by("created_at", "id")
+    )
+    return [
+        {
+            "at": event.created_at,
+            "event": _event_label(event),
+            "item": event.approval.item.name if event.approval_id else "",
+            "note": event.note,
+        }
+        for event in events
+    ]
+
+
+def case_missing_materials(*, case: Case) -> list[dict[str, Any]]:
+    """What the applicant still has to hand over, and how: the one-time notice while the
+    case waits for materials, and every department's open supplement request."""
+    missing: list[dict[str, Any]] = []
+    if case.state == CaseState.PENDING_MATERIALS:
+        for material in CaseMaterial.objects.filter(
+            case=case, status=MaterialStatus.MISSING
+        ).select_related("material_type"):
+            missing.append(
+                {
+                    "material_type": material.material_type.code,
+                    "name": material.material_type.name,
+                    "item": "",
+                    "department": "",
+                    "reason": "",
+                    "what_to_do": _("请登录「我的办件」在线上传，或一次带齐到综合窗口提交。"),
+                }
+            )
+    for request in case_supplement_requests(case=case):
+        for material in request["materials"]:
+            missing.append(
+                {
+                    "material_type": material["code"],
+                    "name": material["name"],
+                    "item": request["approval"].item.name,
+                    "department": request["approval"].department.name,
+                    "reason": request["approval"].decision_note,
+                    "what_to_do": _("请登录「我的办件」在线上传补正材料，无需到现场。"),
+                }
+            )
+    return missing
+
+
+def case_supplement_requests(*, case: Case) -> list[dict[str, Any]]:
+    """Each approval waiting for a supplement, with its materials and whether each is in."""
+    approvals = list(
+        Approval.objects.filter(case=case, state=ApprovalState.SUPPLEMENT_REQUESTED)
+        .select_related("item", "department")
+        .order_by("id")
+    )
+    if not approvals:
+        return []
+    codes = {code for approval in approvals for code in approval.supplement_materials or []}
+    names = dict(MaterialType.objects.filter(code__in=codes).values_list("code", "name"))
+    uploaded = {
+        material.material_type.code: material
+        for material in CaseMaterial.objects.filter(
+            case=case, material_type__code__in=codes, status=MaterialStatus.UPLOADED
+        ).select_related("material_type")
+    }
+    requests = []
+    for approval in approvals:
+        materials = []
+        for code in approval.supplement_materials or []:
+            upload = uploaded.get(code)
+            received = bool(
+                upload
+                and approval.suspended_at is not None
+                and upload.updated_at >= approval.suspended_at
+            )
+            materials.append({"code": code, "name": names.get(code, code), "received": received})
+        requests.append({"approval": approval, "materials": materials})
+    return requests
+
+
+def case_public_view(*, case: Case) -> dict[str, Any]:
+    """What the tracking page and API show (DESIGN.md §6): no full ID number, phone or address."""
+    approvals = list(
+        Approval.objects.filter(case=case).select_related("item", "department").order_by("id")
+    )
+    if approvals:
+        items = [
+            {
+                "code": approval.item.code,
+                "name": approval.item.name,
+                "department": approval.department.name,
+                "approval_state": approval.state,
+                "approval_state_display": approval.get_state_display(),
+                "due_date": approval.due_date,
+            }
+            for approval in approvals
+        ]
+    else:
+        items = [
+            {
+                "code": item.code,
+                "name": item.name,
+                "department": item.department.name,
+                "approval_state": None,
+                "approval_state_display": "",
+                "due_date": case.due_date,
+            }
+            for item in case.items.select_related("department").order_by("code")
+        ]
+    delivery = Delivery.objects.filter(case=case).order_by("-created_at", "-id").first()
+    certificates = (
+        Certificate.objects.filter(case=case)
+        .select_related("certificate_type")
+        .order_by("issued_at", "id")
+    )
+    stage = STAGE_OF_STATE.get(case.state, Stage.RECEIVED)
+    return {
+        "tracking_no": case.tracking_no,
+        "state": case.state,
+        "state_display": case.get_state_display(),
+        "stage": stage.value,
+        "stage_display": str(stage.label),
+        "explanation": str(STATE_EXPLANATION.get(case.state, "")),
+        "applicant_masked": case.applicant.masked_name,
+        "due_date": case.due_date,
+        "items": items,
+        "timeline": case_public_timeline(case=case),
+        "missing": case_missing_materials(case=case),
+        "delivery": (
+            {
+                "courier": delivery.courier,
+                "courier_display": delivery.get_courier_display(),
+                "waybill": delivery.waybill,
+                "status": delivery.status,
+                "status_display": delivery.get_status_display(),
+                "delivered_at": delivery.delivered_at,
+            }
+            if delivery is not None
+            else None
+        ),
+        "certificates": [
+            {
+                "number": certificate.number,
+                "type": certificate.certificate_type.name,
+                "status": certificate_effective_status(certificate=certificate),
+                "verify_path": reverse(
+                    "certificates:verify", args=[certificate.verification_token]
+                ),
+            }
+            for certificate in certificates
+        ],
+    }
+
+
+# --- the signed-in applicant's own rows -------------------------------------------------
+
+
+def applicant_cases(*, applicant: Applicant) -> QuerySet[Case]:
+    return (
+        Case.objects.filter(applicant=applicant)
+        .select_related("rating")
+        .prefetch_related(
+            Prefetch("items", queryset=ServiceItem.objects.select_related("department"))
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def applicant_case_get(*, applicant: Applicant, tracking_no: str) -> Case | None:
+    return (
+        Case.objects.select_related("applicant")
+        .filter(applicant=applicant, tracking_no=tracking_no_clean(tracking_no))
+        .first()
+    )
+
+
+def applicant_certificates(*, applicant: Applicant) -> QuerySet[Certificate]:
+    """The wallet: every certificate the applicant holds, newest first."""
+    return (
+        Certificate.objects.filter(holder=applicant)
+        .select_related("certificate_type", "issuing_department", "case")
+        .order_by("-issued_at", "-id")
+    )
+
+
+def applicant_certificate_get(*, applicant: Applicant, certificate_id: int) -> Certificate | None:
+    return (
+        Certificate.objects.select_related("certificate_type")
+        .filter(holder=applicant, pk=certificate_id)
+        .first()
+    )
+
+
+def applicant_data_reads(*, applicant: Applicant) -> QuerySet[Verification]:
+    """Who read my data: every registry read about this applicant (linked to them, or
+    about their ID number before they were an applicant), newest first."""
+    return (
+        Verification.objects.filter(Q(applicant=applicant) | Q(subject_id=applicant.id_number))
+        .select_related("registry__department", "requesting_department", "case")
+        .order_by("-created_at", "-id")
+    )

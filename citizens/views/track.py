@@ -1,0 +1,47 @@
+"""The public tracking page /track/: tracking number + last four characters of the ID number."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from ..forms import TrackForm
+from ..selectors import case_for_tracking, case_public_view
+from ..throttles import TRACK_FAILURES
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
+# A read-only look-up with no session behind it, so nothing to forge: without a CSRF
+# token in the form, "not found" is the very same bytes for an unknown number and a
+# wrong suffix, and the suffix stays out of URLs and server logs (POST, not GET).
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def track_page(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _no_store(render(request, "citizens/track.html", {"form": TrackForm()}))
+    if TRACK_FAILURES.is_blocked(request):
+        return _no_store(render(request, "citizens/throttled.html", status=429))
+    form = TrackForm(request.POST)
+    if not form.is_valid():
+        return _no_store(render(request, "citizens/track.html", {"form": form}, status=400))
+    case = case_for_tracking(
+        tracking_no=form.cleaned_data["tracking_no"], id_suffix=form.cleaned_data["id_suffix"]
+    )
+    if case is None:
+        TRACK_FAILURES.record(request)
+        # The form comes back empty: echoing the input would make the two answers differ.
+        return _no_store(
+            render(
+                request, "citizens/track.html", {"form": TrackForm(), "not_found": True}, status=404
+            )
+        )
+    view = case_public_view(case=case)
+    for certificate in view["certificates"]:
+        certificate["verify_url"] = request.build_absolute_uri(certificate["verify_path"])
+    return _no_store(render(request, "citizens/track_result.html", {"view": view}))
