@@ -159,3 +159,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# The department the comprehensive window reads shared data for (prefill), when the
+# clerk's own profile names none: the demo's 行政审批局.
+WINDOW_DEPARTMENT_CODE = env("WINDOW_DEPARTMENT_CODE", default="O")
+# Largest scan accepted at intake, in bytes (default 20 MB).
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
