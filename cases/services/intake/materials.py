@@ -73,7 +73,8 @@ def case_material_upload(
         )
     if file is None:
         raise UploadError(_("请选择要上传的文件。"))
-    original_name = _check_name(getattr(file, "name", "") or "")
+    # ``sent_name``: the name as the client sent it, before Django cut it to its base.
+    original_name = _check_name(getattr(file, "sent_name", None) or getattr(file, "name", "") or "")
     limit = upload_max_bytes()
     size = getattr(file, "size", None)
     if size is not None and size > limit:
