@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 DEBIAN_PACKAGES = {"postgres": "postgresql", "redis": "redis-server"}
+# The browser tests drive Debian's Chromium through its own chromedriver: nothing downloaded.
+BROWSER_PACKAGES = ["chromium", "chromium-driver"]
 
 
 def free_port() -> int:
@@ -45,6 +47,8 @@ def ensure_packages(*names: str) -> None:
         missing.append(DEBIAN_PACKAGES["postgres"])
     if "redis" in names and shutil.which("redis-server") is None:
         missing.append(DEBIAN_PACKAGES["redis"])
+    if "chromium" in names and not (shutil.which("chromium") and shutil.which("chromedriver")):
+        missing.extend(BROWSER_PACKAGES)
     if not missing:
         return
     if os.geteuid() != 0 or shutil.which("apt-get") is None:

@@ -107,7 +107,7 @@ def _requirements(items: list[ServiceItem]) -> dict[int, ChecklistEntry]:
                 entries[requirement.material_type_id] = entry
             entry.items.append(item)
             entry.is_required = entry.is_required or requirement.is_required
-            if requirement.note:
+            if requirement.note and requirement.note not in entry.notes:
                 entry.notes.append(requirement.note)
     return entries
 
