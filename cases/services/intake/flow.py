@@ -135,7 +135,7 @@ def intake_start(
     if idempotency_key:
         existing = Case.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            return IntakeResult(case=existing, checklist=_checklist(existing))
+            return IntakeResult(case=existing, checklist=_checklist(existing, user=user))
     if channel not in Channel.values:
         raise IntakeInputError(_("渠道只能是 window、online 或 agent。"), field="channel")
     if channel == Channel.AGENT and not getattr(user, "is_authenticated", False):
@@ -155,7 +155,7 @@ def intake_start(
         )
         if case.created_at < started:
             # A concurrent twin with the same key made it first: that case is the answer.
-            return IntakeResult(case=case, checklist=_checklist(case))
+            return IntakeResult(case=case, checklist=_checklist(case, user=user))
         if check.needs_registry_override:
             _confirm_override(case=case, user=user)
         if channel == Channel.AGENT:
@@ -173,13 +173,20 @@ def intake_start(
                 reason=VisitReason.INTAKE,
                 clerk=user if getattr(user, "is_authenticated", False) else None,
             )
-        case_prefill(case=case, user=user)
-        checklist = case_materials_resolve(case=case, user=user)
+    # The case is committed; the registry reads come after, outside any long transaction,
+    # so other windows are not held up by this one's reads. Both steps are idempotent:
+    # if this request dies here, repeating it (same key) finishes the job.
+    case_prefill(case=case, user=user)
+    checklist = case_materials_resolve(case=case, user=user)
     return IntakeResult(case=case, checklist=checklist)
 
 
-def _checklist(case: Case) -> list[ChecklistEntry]:
-    return case_checklist(case=case)
+def _checklist(case: Case, *, user: Any) -> list[ChecklistEntry]:
+    """A repeated request's answer; resolves what an interrupted first request left undone."""
+    checklist = case_checklist(case=case)
+    if any(entry.material.pk is None for entry in checklist):
+        checklist = case_materials_resolve(case=case, user=user)
+    return checklist
 
 
 def case_dispatch_after_accept(*, case: Case) -> Case:

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -174,22 +176,54 @@ def _registry_verification(*, case: Case, entry: ChecklistEntry, user: Any) -> V
     return reading.verification if passed else None
 
 
-def _earlier_material(*, case: Case, material_type: MaterialType) -> CaseMaterial | None:
-    if not material_type.reuse_validity_days:
-        return None
-    since = timezone.now() - dt.timedelta(days=material_type.reuse_validity_days)
-    return (
-        CaseMaterial.objects.filter(
-            case__applicant=case.applicant,
-            material_type=material_type,
-            status=MaterialStatus.UPLOADED,
-            updated_at__gte=since,
-        )
-        .exclude(case=case)
-        .select_related("case")
-        .order_by("-updated_at")
-        .first()
+def _earlier_materials(
+    *, case: Case, material_types: list[MaterialType]
+) -> dict[int, CaseMaterial]:
+    """The latest upload of each reusable type in the applicant's other cases, still valid.
+
+    One query for every type at once, through the applicant's cases (their index) and the
+    (case, material type) index, so it stays fast however many cases the library holds.
+    """
+    reusable = {
+        material_type.pk: material_type
+        for material_type in material_types
+        if material_type.reuse_validity_days
+    }
+    if not reusable:
+        return {}
+    now = timezone.now()
+    longest = max(material_type.reuse_validity_days or 0 for material_type in reusable.values())
+    earlier_cases = list(
+        Case.objects.filter(applicant_id=case.applicant_id)
+        .exclude(pk=case.pk)
+        .values_list("pk", flat=True)
     )
+    if not earlier_cases:
+        return {}
+    found: dict[int, CaseMaterial] = {}
+    candidates = (
+        CaseMaterial.objects.filter(
+            case_id__in=earlier_cases,
+            updated_at__gte=now - dt.timedelta(days=longest),
+        )
+        # Type and status as expressions, on purpose: without table statistics the planner
+        # would otherwise scan every upload of these types (the type/status index, thousands
+        # of rows) instead of the applicant's own cases (the case/type index, a few rows).
+        .annotate(
+            type_id_plain=F("material_type_id") + 0,
+            status_plain=Concat("status", Value("")),
+        )
+        .filter(type_id_plain__in=list(reusable), status_plain=MaterialStatus.UPLOADED)
+        .select_related("case")
+        .order_by("-updated_at", "-id")
+    )
+    for material in candidates:
+        material_type = reusable[material.material_type_id]
+        if material.material_type_id in found:
+            continue
+        if material.updated_at >= now - dt.timedelta(days=material_type.reuse_validity_days or 0):
+            found[material.material_type_id] = material
+    return found
 
 
 def _producer(*, items: list[ServiceItem], entry: ChecklistEntry) -> ServiceItem | None:
@@ -204,7 +238,12 @@ def _producer(*, items: list[ServiceItem], entry: ChecklistEntry) -> ServiceItem
 
 
 def _resolve_one(
-    *, case: Case, items: list[ServiceItem], entry: ChecklistEntry, user: Any
+    *,
+    case: Case,
+    items: list[ServiceItem],
+    entry: ChecklistEntry,
+    user: Any,
+    earlier_by_type: dict[int, CaseMaterial],
 ) -> dict[str, Any]:
     """The fields of the material row for the first source that meets it."""
     material_type = entry.material_type
@@ -226,7 +265,7 @@ def _resolve_one(
                 "verification": verification,
                 "detail": _("%(registry)s 核验通过") % {"registry": verification.registry.name},
             }
-        earlier = _earlier_material(case=case, material_type=material_type)
+        earlier = earlier_by_type.get(material_type.pk)
         if earlier is not None:
             until = timezone.localtime(earlier.updated_at).date() + dt.timedelta(
                 days=material_type.reuse_validity_days or 0
@@ -273,6 +312,7 @@ def case_materials_resolve(*, case: Case, user: Any = None) -> list[ChecklistEnt
     items = case_items_in_order(case=case)
     entries = case_checklist(case=case)
     planned: dict[int, dict[str, Any]] = {}
+    to_resolve = []
     for entry in entries:
         if entry.material.pk is not None and entry.material.status in SETTLED_STATUSES:
             # A certificate that has since been revoked or expired no longer counts.
@@ -286,8 +326,16 @@ def case_materials_resolve(*, case: Case, user: Any = None) -> list[ChecklistEnt
             )
             if still_valid:
                 continue
+        to_resolve.append(entry)
+    earlier_by_type = _earlier_materials(
+        case=case,
+        material_types=[
+            entry.material_type for entry in to_resolve if not entry.material.evidence_declined
+        ],
+    )
+    for entry in to_resolve:
         planned[entry.material_type.pk] = _resolve_one(
-            case=case, items=items, entry=entry, user=user
+            case=case, items=items, entry=entry, user=user, earlier_by_type=earlier_by_type
         )
     with transaction.atomic():
         for entry in entries:

@@ -268,3 +268,19 @@ def test_declined_evidence_is_recorded_and_the_paper_is_asked_for(catalogue, cle
         MaterialStatus.MISSING
     )
     assert Verification.objects.count() == reads  # declined data is not fetched again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_override_leaves_no_case_but_its_registry_read_stays_logged(clerk):
+    from cases.services.sharing import verification_guards_wait
+
+    build_catalogue()
+    good = make_uscc(region="510100", organisation_code="MA6CXXXX2")
+    bad = good[:17] + ("0" if good[17] != "0" else "1")
+    with pytest.raises(ApplicantInputError):
+        intake_start(id_type="uscc", id_number=bad, item_codes=["X004"], user=clerk)
+    assert verification_guards_wait(timeout=30)
+    assert not Case.objects.exists()
+    row = Verification.objects.get()
+    assert (row.subject_id, row.outcome, row.case_id) == (bad, "no_match", None)
+    assert "确认校验码例外" in row.purpose
