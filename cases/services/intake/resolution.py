@@ -114,9 +114,9 @@ def _requirements(items: list[ServiceItem]) -> dict[int, ChecklistEntry]:
     return entries
 
 
-def case_checklist(*, case: Case) -> list[ChecklistEntry]:
+def case_checklist(*, case: Case, items: list[ServiceItem] | None = None) -> list[ChecklistEntry]:
     """The checklist as it stands (a read: nothing is fetched or written)."""
-    entries = _requirements(case_items_in_order(case=case))
+    entries = _requirements(items if items is not None else case_items_in_order(case=case))
     stored = {
         material.material_type_id: material
         for material in case.materials.select_related(
@@ -310,7 +310,7 @@ def case_materials_resolve(*, case: Case, user: Any = None) -> list[ChecklistEnt
     so resolving again is idempotent.
     """
     items = case_items_in_order(case=case)
-    entries = case_checklist(case=case)
+    entries = case_checklist(case=case, items=items)
     planned: dict[int, dict[str, Any]] = {}
     to_resolve = []
     for entry in entries:
@@ -337,23 +337,43 @@ def case_materials_resolve(*, case: Case, user: Any = None) -> list[ChecklistEnt
         planned[entry.material_type.pk] = _resolve_one(
             case=case, items=items, entry=entry, user=user, earlier_by_type=earlier_by_type
         )
+    # Three statements whatever the number of requirements: update the rows that exist,
+    # insert the new ones (a concurrent resolution inserting the same row updates it instead).
+    resolved_fields = [
+        "status",
+        "detail",
+        "certificate",
+        "verification",
+        "earlier_material",
+        "producing_item",
+        "updated_at",
+    ]
+    existing, new = [], []
+    now = timezone.now()
+    for entry in entries:
+        fields = planned.get(entry.material_type.pk)
+        if fields is None:
+            continue
+        material = entry.material
+        material.case = case
+        material.status = fields["status"]
+        material.detail = fields.get("detail", "")
+        material.certificate = fields.get("certificate")
+        material.verification = fields.get("verification")
+        material.earlier_material = fields.get("earlier_material")
+        material.producing_item = fields.get("producing_item")
+        material.updated_at = now
+        (existing if material.pk is not None else new).append(material)
     with transaction.atomic():
-        for entry in entries:
-            fields = planned.get(entry.material_type.pk)
-            if fields is None:
-                continue
-            values = {
-                "status": fields["status"],
-                "detail": fields.get("detail", ""),
-                "certificate": fields.get("certificate"),
-                "verification": fields.get("verification"),
-                "earlier_material": fields.get("earlier_material"),
-                "producing_item": fields.get("producing_item"),
-            }
-            material, _created = CaseMaterial.objects.update_or_create(
-                case=case, material_type=entry.material_type, defaults=values
+        if existing:
+            CaseMaterial.objects.bulk_update(existing, resolved_fields)
+        if new:
+            CaseMaterial.objects.bulk_create(
+                new,
+                update_conflicts=True,
+                unique_fields=["case", "material_type"],
+                update_fields=resolved_fields,
             )
-            entry.material = material
     return entries
 
 
