@@ -42,7 +42,14 @@ def fill(cases: int) -> None:
 
     from django.utils import timezone
 
-    from cases.constants import ApplicantKind, CaseState, Channel, HolderKind, IdType, MaterialStatus
+    from cases.constants import (
+        ApplicantKind,
+        CaseState,
+        Channel,
+        HolderKind,
+        IdType,
+        MaterialStatus,
+    )
     from cases.models import Applicant, Case, CaseMaterial, Certificate
     from departments.models import MaterialType, RegistryRecord, ServiceItem
 
@@ -93,9 +100,9 @@ def fill(cases: int) -> None:
         created = Case.objects.bulk_create(batch)
         if created[0].pk is None:  # backends that do not return ids
             created = list(
-                Case.objects.filter(
-                    tracking_no__in=[case.tracking_no for case in batch]
-                ).order_by("tracking_no")
+                Case.objects.filter(tracking_no__in=[case.tracking_no for case in batch]).order_by(
+                    "tracking_no"
+                )
             )
         certificates = []
         materials = []
