@@ -59,6 +59,7 @@ HASHED_FIELDS: dict[str, tuple[str, ...]] = {
         "request_sha256",
         "response_sha256",
         "created_at",
+        "log_key",
     ),
     "cases.courierevent": (
         "courier",
@@ -71,6 +72,12 @@ HASHED_FIELDS: dict[str, tuple[str, ...]] = {
         "received_at",
     ),
 }
+
+
+# Fields added to a table after rows were chained: hashed only when set, so older
+# rows (where they are empty) keep their hash, and setting or clearing one later
+# still breaks the chain at that row.
+ADDED_LATER: frozenset[str] = frozenset({"cases.verification.log_key"})
 
 
 def _canonical(value: Any) -> Any:
@@ -91,8 +98,13 @@ def row_digest(row: models.Model) -> str:
     }
     fields = {field.attname: field for field in meta.concrete_fields}
     for attname in HASHED_FIELDS[meta.label_lower]:
+        added_later = f"{meta.label_lower}.{attname}" in ADDED_LATER
+        if added_later and attname not in fields:
+            continue  # a migration's historical model from before the field existed
         field = fields[attname]
         value = getattr(row, attname)
+        if value is None and added_later:
+            continue
         if not isinstance(field, models.JSONField) and value is not None:
             # What the database will hand back: "5" for a CharField given 5.
             value = field.to_python(value)

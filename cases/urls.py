@@ -1,5 +1,8 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import home
 
-urlpatterns = [path("", home, name="home")]
+urlpatterns = [
+    path("", home, name="home"),
+    path("window/", include("cases.window.urls")),
+]

@@ -26,7 +26,14 @@ import polib
 ROOT = Path(__file__).resolve().parent.parent
 PO_PATH = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
-PYTHON_DIRECTORIES = ("cases", "certificates", "citizens", "departments", "onewindow", "supervision")
+PYTHON_DIRECTORIES = (
+    "cases",
+    "certificates",
+    "citizens",
+    "departments",
+    "onewindow",
+    "supervision",
+)
 TEMPLATE_SUFFIXES = (".html", ".txt")
 RUNTIME_HEADER_FIELDS = ("Content-Type", "Plural-Forms")
 

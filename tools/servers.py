@@ -47,6 +47,10 @@ def _pdf_toolchain_present() -> bool:
     return bool(found and fonts)
 
 
+# The browser tests drive Debian's Chromium through its own chromedriver: nothing downloaded.
+BROWSER_PACKAGES = ["chromium", "chromium-driver"]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -70,6 +74,8 @@ def ensure_packages(*names: str) -> None:
         missing.append(DEBIAN_PACKAGES["redis"])
     if "pdf" in names and not _pdf_toolchain_present():
         missing.extend(name for name in PDF_PACKAGES if not _debian_package_installed(name))
+    if "chromium" in names and not (shutil.which("chromium") and shutil.which("chromedriver")):
+        missing.extend(BROWSER_PACKAGES)
     if not missing:
         return
     if os.geteuid() != 0 or shutil.which("apt-get") is None:

@@ -2,6 +2,7 @@ from django.urls import path
 
 from .approvals import ApprovalDecisionView, ApprovalListView
 from .deliveries import CaseDeliveryCreateView, CourierWebhookView
+from .intake import CaseCreateView, CaseMaterialUploadView, CaseSubmitView
 
 urlpatterns: list = [
     path("approvals/", ApprovalListView.as_view(), name="approval-list"),
@@ -16,4 +17,11 @@ urlpatterns: list = [
         name="case-delivery",
     ),
     path("deliveries/webhook/", CourierWebhookView.as_view(), name="delivery-webhook"),
+    path("cases/", CaseCreateView.as_view(), name="case-create"),
+    path(
+        "cases/<str:tracking_no>/materials/",
+        CaseMaterialUploadView.as_view(),
+        name="case-materials",
+    ),
+    path("cases/<str:tracking_no>/submit/", CaseSubmitView.as_view(), name="case-submit"),
 ]

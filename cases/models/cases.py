@@ -67,6 +67,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
     concluded_at = models.DateTimeField(_("审结时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     refusal_reason = models.TextField(_("不予受理理由"), blank=True)
+    form_data = models.JSONField(
+        _("申请表"),
+        default=dict,
+        blank=True,
+        help_text=_("按事项代码存放的申请表字段值，多数由共享数据预填。"),
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

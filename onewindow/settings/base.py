@@ -245,3 +245,9 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# The department the comprehensive window reads shared data for (prefill), when the
+# clerk's own profile names none: the demo's 行政审批局.
+WINDOW_DEPARTMENT_CODE = env("WINDOW_DEPARTMENT_CODE", default="O")
+# Largest scan accepted at intake, in bytes (default 20 MB).
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)

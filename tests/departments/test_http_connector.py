@@ -25,7 +25,7 @@ from departments.connectors import (
     connector_for,
 )
 from departments.constants import ConnectorKind
-from tests.factories import RegistryFactory, SharingAgreementFactory, resident_id
+from tests.factories import CaseFactory, RegistryFactory, SharingAgreementFactory, resident_id
 
 SUBJECT = resident_id(7)
 RECORD = {"name": "𠮷野花子", "status": "正常参保", "since": "2019-03"}
@@ -227,7 +227,11 @@ def gateway_read(url: str, department):
     registry = http_registry(url)
     SharingAgreementFactory(consumer=department, registry=registry)
     return registry_read(
-        registry=registry, subject_id=SUBJECT, purpose="办理就业登记核验参保", department=department
+        registry=registry,
+        subject_id=SUBJECT,
+        purpose="办理就业登记核验参保",
+        department=department,
+        case=CaseFactory(),
     )
 
 

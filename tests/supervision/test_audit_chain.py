@@ -42,12 +42,14 @@ def make_verifications(count: int) -> list[Verification]:
     registry = RegistryFactory()
     SharingAgreementFactory(consumer=department, registry=registry)
     record = RegistryRecordFactory(registry=registry, data={"name": "𠮷"})
+    case = CaseFactory()
     return [
         registry_read(
             registry=registry,
             subject_id=record.subject_id,
             purpose=f"核验身份{index}",
             department=department,
+            case=case,
         ).verification
         for index in range(count)
     ]

@@ -222,6 +222,7 @@ def test_a_read_without_a_sharing_agreement_is_refused_and_logged(restaurant):
         subject_id=restaurant["company"].id_number,
         purpose="核验纳税情况",
         department=stranger,
+        case=CaseFactory(applicant=restaurant["company"]),
     )
     assert reading.outcome == VerificationOutcome.DENIED
     assert reading.data is None
@@ -242,6 +243,7 @@ def test_a_read_needs_a_purpose(restaurant):
                 subject_id=restaurant["company"].id_number,
                 purpose=purpose,
                 department=restaurant["items"][0].department,
+                case=CaseFactory(applicant=restaurant["company"]),
             )
     assert not Verification.objects.exists()
 

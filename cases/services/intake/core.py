@@ -1,7 +1,4 @@
-"""The front desk: a case is created, submitted, accepted or given the one-time list.
-
-The full intake (checklist resolution, prefill, uploads) builds on these.
-"""
+"""The front desk's transitions: a case is created, submitted, accepted, refused or withdrawn."""
 
 from __future__ import annotations
 
@@ -14,14 +11,14 @@ from django.utils.translation import gettext as _
 
 from departments.models import Bundle, ServiceItem
 
-from ..constants import CaseState, Channel, EventKind
-from ..exceptions import CaseError
-from ..models import Applicant, Case, CaseEvent
-from ..workdays import add_working_days
-from .dispatch import case_dispatch_after_commit
-from .numbers import tracking_number_new
-from .review import approvals_void_open
-from .transitions import run_transition
+from ...constants import CaseState, Channel, EventKind
+from ...exceptions import CaseError
+from ...models import Applicant, Case, CaseEvent
+from ...workdays import add_working_days
+from ..dispatch import case_dispatch_after_commit
+from ..numbers import tracking_number_new
+from ..review import approvals_void_open
+from ..transitions import run_transition
 
 TRACKING_NUMBER_ATTEMPTS = 5
 
@@ -98,33 +95,21 @@ def case_promised_date(*, case: Case) -> Any:
     return add_working_days(timezone.localdate(), days)
 
 
-def case_accept(*, case: Case, actor: Any = None, actor_label: str = "") -> Case:
+def case_accept(*, case: Case, actor: Any = None, actor_label: str = "", note: str = "") -> Case:
     """Everything needed is on file: the case is accepted, the promised date runs, and
-    the departments get it as soon as this commits (the dispatch is an outbox job)."""
+    the departments get it as soon as this commits (the dispatch is an outbox job, so
+    it happens even if the caller's own dispatch never runs)."""
     with transaction.atomic():
         case = run_transition(
             case,
             "accept",
             actor=actor,
             actor_label=actor_label,
+            note=note,
             due_date=case_promised_date(case=case),
         )
         case_dispatch_after_commit(case_id=case.pk)
     return case
-
-
-def case_request_materials(
-    *, case: Case, missing: list[str], actor: Any = None, actor_label: str = ""
-) -> Case:
-    """The one-time notice (一次性告知): every missing material, in one list."""
-    return run_transition(
-        case,
-        "request_materials",
-        actor=actor,
-        actor_label=actor_label,
-        event_data={"missing": missing},
-        note=_("需补齐材料：%(materials)s") % {"materials": "、".join(missing)},
-    )
 
 
 def case_supplement(*, case: Case, actor: Any = None, actor_label: str = "") -> Case:

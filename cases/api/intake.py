@@ -1,0 +1,270 @@
+"""The intake API of DESIGN.md §6: open a case, hand over materials, submit.
+
+Thin views: shape checks here, everything else in ``cases.services.intake``.
+Errors come back as ``400`` with a message per field (the applicant's fields
+nested under ``applicant``), a state conflict as ``409``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import parsers, permissions, serializers, status
+from rest_framework.exceptions import ParseError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from departments.constants import Role
+from departments.roles import has_role
+
+from ..constants import CaseState, Channel, IdType, MaterialStatus
+from ..exceptions import CaseError, ConcurrentTransitionError, InvalidTransitionError
+from ..models import Case
+from ..services.intake import (
+    ApplicantInputError,
+    ChecklistEntry,
+    IntakeInputError,
+    UploadError,
+    case_checklist,
+    case_intake_submit,
+    case_material_upload,
+    intake_start,
+)
+
+APPLICANT_FIELDS = {"id_type", "id_number", "name", "phone", "address"}
+
+
+class IsWindowStaff(permissions.BasePermission):
+    """Clerks and village agents (and administrators) take applications in."""
+
+    message = _("只有窗口人员或代办员可以受理申请。")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return has_role(request.user, Role.CLERK, Role.AGENT)
+
+
+class KeepRawNameMultiPartParser(parsers.MultiPartParser):
+    """Django cuts an uploaded file's name to its base; keep what was sent, so a
+    name with path parts is refused with a message instead of silently trimmed."""
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+        parser_context = parser_context or {}
+        request = parser_context["request"]
+        meta = request.META.copy()
+        meta["CONTENT_TYPE"] = media_type
+        sent_names: list[str] = []
+
+        class Recording(DjangoMultiPartParser):
+            def sanitize_file_name(self, file_name: str) -> str | None:
+                sent_names.append(file_name)
+                return super().sanitize_file_name(file_name)
+
+        try:
+            parser = Recording(
+                meta, stream, request.upload_handlers, parser_context.get("encoding", "utf-8")
+            )
+            data, files = parser.parse()
+        except MultiPartParserError as error:
+            raise ParseError(f"Multipart form parse error - {error}") from error
+        for uploaded in files.values():
+            for sent in sent_names:
+                if DjangoMultiPartParser.sanitize_file_name(parser, sent) == uploaded.name:
+                    uploaded.sent_name = sent
+                    break
+        return parsers.DataAndFiles(data, files)
+
+
+# --- shapes ------------------------------------------------------------------------------
+
+
+class ApplicantInSerializer(serializers.Serializer):
+    id_type = serializers.ChoiceField(choices=IdType.choices)
+    id_number = serializers.CharField(max_length=30)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    applicant = ApplicantInSerializer()
+    items = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, default=list
+    )
+    bundle = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.WINDOW)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("items") and attrs.get("bundle"):
+            raise serializers.ValidationError({"bundle": [_("请选择事项或一件事，不能同时选择。")]})
+        if not attrs.get("items") and not attrs.get("bundle"):
+            raise serializers.ValidationError({"items": [_("请至少选择一个事项或一件事。")]})
+        return attrs
+
+
+class ChecklistRowSerializer(serializers.Serializer):
+    material_type = serializers.CharField()
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=MaterialStatus.choices)
+    detail = serializers.CharField()
+    required = serializers.BooleanField()
+    items = serializers.ListField(child=serializers.CharField())
+    evidence_declined = serializers.BooleanField()
+
+
+class CaseIntakeSerializer(serializers.Serializer):
+    tracking_no = serializers.CharField()
+    state = serializers.ChoiceField(choices=CaseState.choices)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    due_date = serializers.DateField(allow_null=True)
+    checklist = ChecklistRowSerializer(many=True)
+    missing = serializers.ListField(child=serializers.CharField())
+    form_data = serializers.DictField()
+
+
+class MaterialUploadSerializer(serializers.Serializer):
+    material_type = serializers.CharField(max_length=40)
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
+
+
+class SubmitSerializer(serializers.Serializer):
+    defects = serializers.DictField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        default=dict,
+        help_text="material type code → what is wrong with what was handed over",
+    )
+
+
+def _body(case: Case, checklist: list[ChecklistEntry]) -> dict[str, Any]:
+    return {
+        "tracking_no": case.tracking_no,
+        "state": case.state,
+        "channel": case.channel,
+        "due_date": case.due_date,
+        "checklist": [entry.as_dict() for entry in checklist],
+        "missing": [entry.material_type.code for entry in checklist if entry.is_missing],
+        "form_data": case.form_data,
+    }
+
+
+def _error(error: CaseError) -> Response:
+    if isinstance(error, ApplicantInputError):
+        return Response({"applicant": {error.field: [str(error)]}}, status=400)
+    if isinstance(error, IntakeInputError | UploadError):
+        return Response({error.field: [str(error)]}, status=400)
+    if isinstance(error, InvalidTransitionError | ConcurrentTransitionError):
+        return Response({"detail": str(error)}, status=409)
+    return Response({"detail": str(error)}, status=400)
+
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="same key → same case, never two",
+)
+
+
+class CaseCreateView(APIView):
+    """`POST /api/v1/cases/`: open a case; the answer is its checklist."""
+
+    permission_classes = [IsWindowStaff]
+
+    @extend_schema(
+        request=CaseCreateSerializer,
+        responses={201: CaseIntakeSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
+    def post(self, request: Request) -> Response:
+        shape = CaseCreateSerializer(data=request.data)
+        shape.is_valid(raise_exception=True)
+        data = shape.validated_data
+        key = (request.headers.get("Idempotency-Key") or "").strip()[:100] or None
+        replayed = bool(key) and Case.objects.filter(idempotency_key=key).exists()
+        if data["channel"] == Channel.AGENT and not has_role(request.user, Role.AGENT):
+            return Response({"channel": [_("只有代办员可以提交代办件。")]}, status=400)
+        try:
+            result = intake_start(
+                id_type=data["applicant"]["id_type"],
+                id_number=data["applicant"]["id_number"],
+                name=data["applicant"]["name"],
+                phone=data["applicant"]["phone"],
+                address=data["applicant"]["address"],
+                item_codes=data["items"],
+                bundle_code=data["bundle"],
+                channel=data["channel"],
+                user=request.user,
+                idempotency_key=key,
+                applicant_present=data["channel"] == Channel.WINDOW,
+            )
+        except CaseError as error:
+            return _error(error)
+        response = Response(_body(result.case, result.checklist), status=status.HTTP_201_CREATED)
+        if replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+def _case(tracking_no: str) -> Case:
+    return get_object_or_404(Case.objects.select_related("applicant"), tracking_no=tracking_no)
+
+
+class CaseMaterialUploadView(APIView):
+    """`POST /api/v1/cases/<tracking_no>/materials/`: one scan; the answer is the checklist."""
+
+    permission_classes = [IsWindowStaff]
+    parser_classes = [KeepRawNameMultiPartParser, parsers.FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": MaterialUploadSerializer},
+        responses={200: CaseIntakeSerializer},
+    )
+    def post(self, request: Request, tracking_no: str) -> Response:
+        case = _case(tracking_no)
+        shape = MaterialUploadSerializer(data=request.data)
+        shape.is_valid(raise_exception=True)
+        upload = shape.validated_data["file"]
+        try:
+            case_material_upload(
+                case=case,
+                material_type_code=shape.validated_data["material_type"],
+                file=upload,
+                actor=request.user,
+            )
+        except CaseError as error:
+            return _error(error)
+        case.refresh_from_db()
+        return Response(_body(case, case_checklist(case=case)))
+
+
+class CaseSubmitView(APIView):
+    """`POST /api/v1/cases/<tracking_no>/submit/`: accepted and dispatched, or the one-time
+    notice with the complete ``missing`` list (state ``PENDING_MATERIALS``)."""
+
+    permission_classes = [IsWindowStaff]
+
+    @extend_schema(request=SubmitSerializer, responses={200: CaseIntakeSerializer})
+    def post(self, request: Request, tracking_no: str) -> Response:
+        case = _case(tracking_no)
+        shape = SubmitSerializer(data=request.data)
+        shape.is_valid(raise_exception=True)
+        try:
+            result = case_intake_submit(
+                case=case, user=request.user, defects=shape.validated_data["defects"]
+            )
+        except CaseError as error:
+            return _error(error)
+        case = Case.objects.get(pk=result.case.pk)
+        body = _body(case, result.checklist)
+        notice = case.events.filter(name="request_materials").order_by("-created_at").first()
+        if case.state == CaseState.PENDING_MATERIALS and notice is not None:
+            body["missing"] = notice.data.get("missing", [])
+            body["notice"] = notice.data.get("entries", [])
+        return Response(body)

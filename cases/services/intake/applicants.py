@@ -1,0 +1,265 @@
+"""Who is applying: the applicant identified by resident ID or credit code, and prefill.
+
+Prefill reads the population registry (persons) or the legal-person registry
+(organisations) through the sharing gateway, as the window's department and for
+the case, and fills the applicant's name, address and phone and every form field
+of the case's items whose catalogue entry names a registry field
+(``"POPULATION.spouse_name"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from departments.constants import RegistryKind
+from departments.identifiers import normalise_identifier, validate_resident_id, validate_uscc
+from departments.models import Department, Registry
+from departments.roles import user_department_id
+
+from ...constants import ApplicantKind, IdType, VerificationOutcome
+from ...exceptions import CaseError
+from ...models import Applicant, Case
+from ..sharing import registry_read
+
+# The registry that describes each kind of applicant, and its fields for the applicant's own.
+APPLICANT_REGISTRY_KIND = {
+    ApplicantKind.PERSON: RegistryKind.POPULATION,
+    ApplicantKind.ORGANISATION: RegistryKind.LEGAL_PERSON,
+}
+APPLICANT_FIELDS_FROM_REGISTRY = {
+    ApplicantKind.PERSON: {"name": "name", "address": "address", "phone": "phone"},
+    ApplicantKind.ORGANISATION: {
+        "name": "name",
+        "address": "registered_address",
+        "phone": "phone",
+        "legal_representative": "legal_representative",
+    },
+}
+APPLICANT_TEXT_LIMITS = {"name": 200, "phone": 20, "address": 300, "legal_representative": 100}
+
+
+class ApplicantInputError(CaseError):
+    """Bad applicant input; ``field`` names the input it is about."""
+
+    def __init__(self, message: str, *, field: str = "id_number") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class IdentifierCheck:
+    id_type: str
+    id_number: str
+    kind: str
+    needs_registry_override: bool = False
+    problem: str = ""
+
+
+@dataclass
+class PrefillResult:
+    applicant_fields: dict[str, str] = field(default_factory=dict)
+    form_data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outcomes: dict[str, str] = field(default_factory=dict)
+
+
+def applicant_identifier_check(*, id_type: str, id_number: str) -> IdentifierCheck:
+    """Validate the number; a credit code wrong only in its check character may be
+    accepted later if the legal-person registry holds exactly that code."""
+    if id_type not in IdType.values:
+        raise ApplicantInputError(
+            _("证件类型只能是居民身份证（resident_id）或统一社会信用代码（uscc）。"),
+            field="id_type",
+        )
+    number = normalise_identifier(id_number or "")
+    if not number:
+        raise ApplicantInputError(_("请填写证件号码。"))
+    if id_type == IdType.RESIDENT_ID:
+        try:
+            validate_resident_id(number)
+        except ValidationError as error:
+            raise ApplicantInputError(" ".join(error.messages)) from None
+        return IdentifierCheck(id_type=id_type, id_number=number, kind=ApplicantKind.PERSON)
+    try:
+        validate_uscc(number)
+    except ValidationError as error:
+        if error.code != "uscc_check":
+            raise ApplicantInputError(" ".join(error.messages)) from None
+        return IdentifierCheck(
+            id_type=id_type,
+            id_number=number,
+            kind=ApplicantKind.ORGANISATION,
+            needs_registry_override=True,
+            problem=" ".join(error.messages),
+        )
+    return IdentifierCheck(id_type=id_type, id_number=number, kind=ApplicantKind.ORGANISATION)
+
+
+def _clean_text(values: dict[str, str]) -> dict[str, str]:
+    cleaned = {}
+    for name, value in values.items():
+        value = (value or "").strip()
+        limit = APPLICANT_TEXT_LIMITS[name]
+        if len(value) > limit:
+            raise ApplicantInputError(
+                _("%(field)s最多%(limit)d个字。")
+                % {"field": str(Applicant._meta.get_field(name).verbose_name), "limit": limit},
+                field=name,
+            )
+        cleaned[name] = value
+    return cleaned
+
+
+def applicant_get_or_create(
+    *, check: IdentifierCheck, name: str = "", phone: str = "", address: str = ""
+) -> Applicant:
+    """The applicant with this number, created if new; given details replace stored ones."""
+    given = _clean_text({"name": name, "phone": phone, "address": address})
+    applicant, created = Applicant.objects.get_or_create(
+        id_type=check.id_type,
+        id_number=check.id_number,
+        defaults={
+            "kind": check.kind,
+            "id_check_overridden": check.needs_registry_override,
+            **given,
+        },
+    )
+    if not created:
+        changed = [
+            name for name, value in given.items() if value and getattr(applicant, name) != value
+        ]
+        for name in changed:
+            setattr(applicant, name, given[name])
+        if changed:
+            applicant.save(update_fields=[*changed, "updated_at"])
+    return applicant
+
+
+def applicant_update(
+    *, applicant: Applicant, name: str, phone: str, address: str, legal_representative: str = ""
+) -> Applicant:
+    """The clerk corrects the applicant's details on the checklist page."""
+    values = _clean_text(
+        {
+            "name": name,
+            "phone": phone,
+            "address": address,
+            "legal_representative": legal_representative,
+        }
+    )
+    if not values["name"]:
+        raise ApplicantInputError(_("请填写申请人姓名或名称。"), field="name")
+    for key, value in values.items():
+        setattr(applicant, key, value)
+    applicant.save()
+    return applicant
+
+
+def intake_department(*, user: Any) -> Department | None:
+    """The department the window reads for: the user's own, else the service centre's."""
+    department_id = user_department_id(user)
+    if department_id is not None:
+        return Department.objects.get(pk=department_id)
+    return Department.objects.filter(code=settings.WINDOW_DEPARTMENT_CODE).first()
+
+
+def _registry_of_kind(kind: str) -> Registry | None:
+    return Registry.objects.filter(kind=kind).order_by("code").first()
+
+
+def applicant_registry(*, applicant: Applicant) -> Registry | None:
+    return _registry_of_kind(APPLICANT_REGISTRY_KIND[applicant.kind])
+
+
+def case_prefill(*, case: Case, user: Any, overwrite: bool = False) -> PrefillResult:
+    """Fill the applicant's details and the items' form fields from the registries.
+
+    Each registry is read once, through the gateway, for this case. Values the
+    clerk or applicant already typed are kept unless ``overwrite``.
+    """
+    applicant = case.applicant
+    result = PrefillResult()
+    department = intake_department(user=user)
+    if department is None:
+        return result
+    own_registry = applicant_registry(applicant=applicant)
+    items = list(case.items.order_by("code"))
+    wanted: dict[str, Registry] = {}
+    if own_registry is not None:
+        wanted[own_registry.code] = own_registry
+    registry_codes = {
+        spec["prefill"].split(".", 1)[0]
+        for item in items
+        for spec in item.form_fields or []
+        if isinstance(spec, dict) and spec.get("prefill") and "." in spec["prefill"]
+    }
+    allowed_kinds = {APPLICANT_REGISTRY_KIND[applicant.kind]}
+    for registry in Registry.objects.filter(code__in=registry_codes - set(wanted)):
+        # A person is not in the legal-person registry, nor a company in the population one.
+        if registry.kind in allowed_kinds or registry.kind not in APPLICANT_REGISTRY_KIND.values():
+            wanted[registry.code] = registry
+    records: dict[str, dict[str, Any]] = {}
+    for code, registry in sorted(wanted.items()):
+        reading = registry_read(
+            registry=registry,
+            subject_id=applicant.id_number,
+            purpose=_("受理办件 %(number)s：预填申请人信息和申请表") % {"number": case.tracking_no},
+            department=department,
+            case=case,
+            applicant=applicant,
+            user=user,
+        )
+        result.outcomes[code] = reading.outcome
+        if reading.outcome == VerificationOutcome.OK and reading.data is not None:
+            records[code] = reading.data
+    own = records.get(own_registry.code) if own_registry is not None else None
+    if own:
+        changed = []
+        for name, key in APPLICANT_FIELDS_FROM_REGISTRY[applicant.kind].items():
+            value = str(own.get(key) or "")[: APPLICANT_TEXT_LIMITS[name]]
+            if value and (overwrite or not getattr(applicant, name)):
+                setattr(applicant, name, value)
+                result.applicant_fields[name] = value
+                changed.append(name)
+        if changed:
+            applicant.save(update_fields=[*changed, "updated_at"])
+    form_data = dict(case.form_data or {})
+    for item in items:
+        values = dict(form_data.get(item.code) or {})
+        for spec in item.form_fields or []:
+            if not isinstance(spec, dict) or not spec.get("name"):
+                continue
+            source = spec.get("prefill") or ""
+            registry_code, _dot, key = source.partition(".")
+            record = records.get(registry_code)
+            if record is None or key not in record:
+                values.setdefault(spec["name"], "")
+                continue
+            if overwrite or values.get(spec["name"]) in (None, ""):
+                values[spec["name"]] = record[key]
+        form_data[item.code] = values
+        result.form_data[item.code] = values
+    case.form_data = form_data
+    case.save(update_fields=["form_data", "updated_at"])
+    return result
+
+
+def case_form_update(*, case: Case, item_code: str, values: dict[str, Any]) -> Case:
+    """The clerk corrects form fields of one item; only the item's declared fields are kept."""
+    item = case.items.filter(code=item_code).first()
+    if item is None:
+        raise CaseError(_("办件中没有事项 %(code)s。") % {"code": item_code})
+    names = {spec["name"] for spec in item.form_fields or [] if isinstance(spec, dict)}
+    form_data = dict(case.form_data or {})
+    current = dict(form_data.get(item_code) or {})
+    for name in names & set(values):
+        value = values[name]
+        current[name] = value.strip() if isinstance(value, str) else value
+    form_data[item_code] = current
+    case.form_data = form_data
+    case.save(update_fields=["form_data", "updated_at"])
+    return case

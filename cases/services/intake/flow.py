@@ -1,0 +1,259 @@
+"""The intake journey, as the window pages and the API both run it.
+
+1. ``intake_start``: the applicant's number and the chosen items (or bundle) →
+   a draft case, prefilled from the registries, with its checklist resolved.
+2. Uploads and declined evidence (``materials.py``).
+3. ``case_intake_submit``: accepted and dispatched when nothing is missing,
+   otherwise the one-time notice of everything missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from departments.models import Bundle, ServiceItem
+
+from ...constants import CaseState, Channel, EventKind, VerificationOutcome, VisitReason
+from ...exceptions import CaseError
+from ...models import Case, CaseEvent, Visit
+from ..dispatch import case_dispatch
+from ..sharing import registry_read
+from .applicants import (
+    ApplicantInputError,
+    applicant_get_or_create,
+    applicant_identifier_check,
+    applicant_registry,
+    case_prefill,
+    intake_department,
+)
+from .core import case_accept, case_create, case_submit, case_supplement
+from .notices import case_request_materials, notice_entries
+from .resolution import ChecklistEntry, case_checklist, case_materials_resolve, checklist_missing
+
+
+class IntakeInputError(CaseError):
+    """Bad intake input; ``field`` names the input it is about."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class IntakeResult:
+    case: Case
+    checklist: list[ChecklistEntry] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[ChecklistEntry]:
+        return checklist_missing(self.checklist)
+
+
+def intake_choice(
+    *, item_codes: Sequence[str] = (), bundle_code: str = ""
+) -> tuple[list[ServiceItem], Bundle | None]:
+    """The items asked for: every code must be a known, active item; or one bundle."""
+    codes = [code.strip() for code in item_codes if code and code.strip()]
+    if bundle_code:
+        bundle = Bundle.objects.filter(code=bundle_code.strip()).first()
+        if bundle is None:
+            raise IntakeInputError(
+                _("没有代码为 %(code)s 的一件事。") % {"code": bundle_code}, field="bundle"
+            )
+        return [], bundle
+    if not codes:
+        raise IntakeInputError(_("请至少选择一个事项或一件事。"), field="items")
+    found = {item.code: item for item in ServiceItem.objects.filter(code__in=codes, is_active=True)}
+    unknown = [code for code in codes if code not in found]
+    if unknown:
+        raise IntakeInputError(
+            _("没有这些事项（或已停用）：%(codes)s。") % {"codes": "、".join(unknown)},
+            field="items",
+        )
+    return [found[code] for code in dict.fromkeys(codes)], None
+
+
+def _confirm_override(*, case: Case, user: Any) -> None:
+    """A credit code failing its check character stands only if the legal-person registry
+    holds exactly that code. The read is logged even when the intake is then undone."""
+    applicant = case.applicant
+    registry = applicant_registry(applicant=applicant)
+    department = intake_department(user=user)
+    if registry is None or department is None:
+        raise ApplicantInputError(_("统一社会信用代码校验码错误，且无法查询法人库确认。"))
+    reading = registry_read(
+        registry=registry,
+        subject_id=applicant.id_number,
+        purpose=_("受理办件 %(number)s：确认校验码例外的统一社会信用代码")
+        % {"number": case.tracking_no},
+        department=department,
+        case=case,
+        applicant=applicant,
+        user=user,
+    )
+    if reading.outcome != VerificationOutcome.OK:
+        raise ApplicantInputError(
+            _("统一社会信用代码校验码错误，且法人库中没有这个代码。请核对代码。")
+        )
+    CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.NOTE,
+        name="id_check_override",
+        actor=user if getattr(user, "is_authenticated", False) else None,
+        note=_("统一社会信用代码未通过校验，但法人库登记的正是此代码，予以接受。"),
+        data={"verification": reading.verification.pk},
+        is_public=False,
+    )
+
+
+def intake_start(
+    *,
+    id_type: str,
+    id_number: str,
+    item_codes: Sequence[str] = (),
+    bundle_code: str = "",
+    channel: str = Channel.WINDOW,
+    name: str = "",
+    phone: str = "",
+    address: str = "",
+    user: Any = None,
+    idempotency_key: str | None = None,
+    applicant_present: bool | None = None,
+) -> IntakeResult:
+    """Open a case: identify the applicant, choose the items, prefill, resolve the checklist.
+
+    The same ``idempotency_key`` returns the case the first call made. At the
+    window the applicant is present (a ``Visit`` is recorded); a village agent's
+    case records the agent as acting for the applicant.
+    """
+    if idempotency_key:
+        existing = Case.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return IntakeResult(case=existing, checklist=_checklist(existing, user=user))
+    if channel not in Channel.values:
+        raise IntakeInputError(_("渠道只能是 window、online 或 agent。"), field="channel")
+    if channel == Channel.AGENT and not getattr(user, "is_authenticated", False):
+        raise IntakeInputError(_("代办件必须由登录的代办员提交。"), field="channel")
+    check = applicant_identifier_check(id_type=id_type, id_number=id_number)
+    items, bundle = intake_choice(item_codes=item_codes, bundle_code=bundle_code)
+    started = timezone.now()
+    with transaction.atomic():
+        applicant = applicant_get_or_create(check=check, name=name, phone=phone, address=address)
+        case = case_create(
+            applicant=applicant,
+            items=items,
+            bundle=bundle,
+            channel=channel,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+            idempotency_key=idempotency_key or None,
+        )
+        if case.created_at < started:
+            # A concurrent twin with the same key made it first: that case is the answer.
+            return IntakeResult(case=case, checklist=_checklist(case, user=user))
+        if check.needs_registry_override:
+            _confirm_override(case=case, user=user)
+        if channel == Channel.AGENT:
+            CaseEvent.objects.create(
+                case=case,
+                kind=EventKind.NOTE,
+                name="agent_acting",
+                actor=user,
+                note=_("代办员 %(agent)s 代申请人办理。") % {"agent": user.get_username()},
+            )
+        present = channel == Channel.WINDOW if applicant_present is None else applicant_present
+        if present:
+            Visit.objects.create(
+                case=case,
+                reason=VisitReason.INTAKE,
+                clerk=user if getattr(user, "is_authenticated", False) else None,
+            )
+    # The case is committed; the registry reads come after, outside any long transaction,
+    # so other windows are not held up by this one's reads. Both steps are idempotent:
+    # if this request dies here, repeating it (same key) finishes the job.
+    case_prefill(case=case, user=user)
+    checklist = case_materials_resolve(case=case, user=user)
+    return IntakeResult(case=case, checklist=checklist)
+
+
+def _checklist(case: Case, *, user: Any) -> list[ChecklistEntry]:
+    """A repeated request's answer; resolves what an interrupted first request left undone."""
+    checklist = case_checklist(case=case)
+    if any(entry.material.pk is None for entry in checklist):
+        checklist = case_materials_resolve(case=case, user=user)
+    return checklist
+
+
+def case_dispatch_after_accept(*, case: Case) -> Case:
+    """Hand the accepted case to the departments (approvals start after commit)."""
+    return case_dispatch(case=case, actor=None, actor_label="system")
+
+
+def case_intake_submit(
+    *,
+    case: Case,
+    user: Any = None,
+    actor_label: str = "",
+    defects: dict[str, str] | None = None,
+) -> IntakeResult:
+    """Hand the application in: accepted and dispatched when nothing is missing,
+    otherwise the one-time notice listing every missing (or defective) material.
+
+    A supplemented case (``PENDING_MATERIALS``) goes through the same door.
+    """
+    actor = user if getattr(user, "is_authenticated", False) else None
+    if case.state not in (CaseState.DRAFT, CaseState.SUBMITTED, CaseState.PENDING_MATERIALS):
+        raise CaseError(
+            _("办件 %(number)s 当前状态为「%(state)s」，不能提交。")
+            % {"number": case.tracking_no, "state": case.get_state_display()}
+        )
+    if not case.applicant.name:
+        raise IntakeInputError(_("请填写申请人姓名或名称。"), field="name")
+    checklist = case_materials_resolve(case=case, user=user)
+    missing = checklist_missing(checklist)
+    defects = {code: reason.strip() for code, reason in (defects or {}).items() if reason.strip()}
+    unknown = sorted(set(defects) - {entry.material_type.code for entry in checklist})
+    if unknown:
+        raise IntakeInputError(
+            _("本办件不需要这些材料：%(codes)s。") % {"codes": "、".join(unknown)},
+            field="defects",
+        )
+    with transaction.atomic():
+        if case.state == CaseState.DRAFT:
+            case = case_submit(case=case, actor=actor, actor_label=actor_label)
+        elif case.state == CaseState.PENDING_MATERIALS:
+            case = case_supplement(case=case, actor=actor, actor_label=actor_label)
+        if not missing and not defects:
+            case = case_accept(case=case, actor=actor, actor_label=actor_label)
+            case = case_dispatch_after_accept(case=case)
+        else:
+            entries = notice_entries(missing=missing, defects=defects, checklist=checklist)
+            case = case_request_materials(
+                case=case,
+                missing=[line["material_type"] for line in entries],
+                actor=actor,
+                actor_label=actor_label,
+                entries=entries,
+            )
+    return IntakeResult(case=case, checklist=checklist)
+
+
+def case_visit_record(*, case: Case, reason: str, user: Any, note: str = "") -> Visit:
+    """The applicant came in person (to supplement, for fingerprints...)."""
+    return Visit.objects.create(case=case, reason=reason, note=note[:200], clerk=user)
+
+
+__all__ = [
+    "IntakeInputError",
+    "IntakeResult",
+    "case_dispatch_after_accept",
+    "case_intake_submit",
+    "case_visit_record",
+    "intake_choice",
+    "intake_start",
+]

@@ -1,0 +1,1 @@
+"""The comprehensive window's pages (/window/) for clerks and village agents."""
