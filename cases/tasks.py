@@ -60,3 +60,11 @@ def book_stale_deliveries() -> int:
     from .services.delivery import deliveries_book_stale
 
     return deliveries_book_stale()
+
+
+@shared_task(name="cases.deem_accepted")
+def deem_accepted() -> int:
+    """Submissions left without a one-time notice past five working days are accepted by law."""
+    from .services.intake import cases_deem_accepted
+
+    return len(cases_deem_accepted())

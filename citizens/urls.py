@@ -6,6 +6,7 @@ app_name = "citizens"
 
 urlpatterns = [
     path("track/", track.track_page, name="track"),
+    path("track/<str:tracking_no>/", track.track_page, name="track_number"),
     path("me/", me.me_home, name="me"),
     path("me/sign-in/", me.sign_in, name="sign_in"),
     path("me/sign-in/code/", me.sign_in_code, name="sign_in_code"),

@@ -22,9 +22,15 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 # wrong suffix, and the suffix stays out of URLs and server logs (POST, not GET).
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-def track_page(request: HttpRequest) -> HttpResponse:
+def track_page(request: HttpRequest, tracking_no: str = "") -> HttpResponse:
+    """The receipt's QR code opens ``/track/<number>/``: the number is filled in, the
+    applicant types the last four characters of the ID number. The page says nothing
+    about whether the number exists until both are given."""
     if request.method == "GET":
-        return _no_store(render(request, "citizens/track.html", {"form": TrackForm()}))
+        initial = {"tracking_no": tracking_no.strip().upper()[:20]} if tracking_no else {}
+        return _no_store(
+            render(request, "citizens/track.html", {"form": TrackForm(initial=initial)})
+        )
     if TRACK_FAILURES.is_blocked(request):
         return _no_store(render(request, "citizens/throttled.html", status=429))
     form = TrackForm(request.POST)

@@ -152,6 +152,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sweep-jobs": {"task": "cases.sweep_jobs", "schedule": 30.0},
     "reconcile": {"task": "cases.reconcile", "schedule": 300.0},
     "colour-sla": {"task": "cases.colour_sla", "schedule": 900.0},
+    # Administrative Licensing Law art. 32(4): no notice within 5 working days = accepted.
+    "deem-accepted": {"task": "cases.deem_accepted", "schedule": crontab(minute=15)},
     "book-stale-deliveries": {"task": "cases.book_stale_deliveries", "schedule": 300.0},
     # The supervision dashboard's pre-aggregated figures (fast at a million cases).
     "supervision-refresh-figures": {"task": "supervision.refresh_figures", "schedule": 300.0},

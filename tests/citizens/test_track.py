@@ -285,3 +285,16 @@ def test_english_is_there_for_whoever_asks(client, api, tracked_case):
     assert "Case not found. Please check the tracking number" in page.content.decode()
     found = api_get(api, tracked_case.tracking_no, SUFFIX, HTTP_ACCEPT_LANGUAGE="en").json()
     assert found["stage_display"] == "Under review by the departments"
+
+
+def test_the_receipts_qr_link_opens_the_form_with_the_number_filled_in(client, tracked_case):
+    known = client.get(f"/track/{tracked_case.tracking_no}/")
+    unknown = client.get("/track/261122ZZZZZZZZ/")
+    assert known.status_code == unknown.status_code == 200
+    assert f'value="{tracked_case.tracking_no}"' in known.content.decode()
+    # Nothing tells a known number from an unknown one before the ID suffix is given.
+    assert known.content.decode().replace(tracked_case.tracking_no, "N") == (
+        unknown.content.decode().replace("261122ZZZZZZZZ", "N")
+    )
+    answer = page_post(client, tracked_case.tracking_no, OWNER_ID[-4:])
+    assert answer.status_code == 200
