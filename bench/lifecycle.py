@@ -52,7 +52,9 @@ DURABILITY = {
 }
 
 
-def run(*, cases: int, workers: int, warmup: int, durability: str = "on") -> dict:
+def run(
+    *, cases: int, workers: int, warmup: int, durability: str = "on", threads: int = 0
+) -> dict:
     with (
         postgres_server(
             "shared_preload_libraries=pg_stat_statements",
@@ -91,7 +93,13 @@ def run(*, cases: int, workers: int, warmup: int, durability: str = "on") -> dic
         log_dir = Path(tempfile.mkdtemp(prefix="onewindow-bench-"))
         pool = [
             CeleryWorker(
-                f"bench{n}", env, python=sys.executable, cwd=ROOT, concurrency=1, log_dir=log_dir
+                f"bench{n}",
+                env,
+                python=sys.executable,
+                cwd=ROOT,
+                concurrency=threads or 1,
+                pool="threads" if threads else "prefork",
+                log_dir=log_dir,
             )
             for n in range(workers)
         ]
@@ -126,6 +134,7 @@ def run(*, cases: int, workers: int, warmup: int, durability: str = "on") -> dic
         "transactions_per_case": round(transactions / cases, 1),
         "approved": counts["case_states"],
         "worker_processes": workers,
+        "threads_per_worker": threads or None,
         "durable_commits": durability,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     }
@@ -137,12 +146,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--durability", choices=sorted(DURABILITY), default="on")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="run each worker process with a pool of this many threads (default: prefork, 1)",
+    )
     arguments = parser.parse_args()
     result = run(
         cases=arguments.cases,
         workers=arguments.workers,
         warmup=arguments.warmup,
         durability=arguments.durability,
+        threads=arguments.threads,
     )
     print(json.dumps(result, ensure_ascii=False, indent=2))
 

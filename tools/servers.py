@@ -230,6 +230,7 @@ class CeleryWorker:
         concurrency: int = 2,
         queues: str = "celery",
         log_dir: Path | None = None,
+        pool: str = "prefork",
     ) -> None:
         self.name = name
         self.env = env
@@ -237,12 +238,13 @@ class CeleryWorker:
         self.cwd = cwd
         self.concurrency = concurrency
         self.queues = queues
+        self.pool = pool
         self.log_path = (log_dir or Path(tempfile.gettempdir())) / f"celery-{name}.log"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [self.python, "-m", "celery", "-A", "onewindow", "worker", "--pool", "prefork",
+            [self.python, "-m", "celery", "-A", "onewindow", "worker", "--pool", self.pool,
              "--concurrency", str(self.concurrency), "--hostname", f"{self.name}@%h",
              "--queues", self.queues, "--loglevel", "info",
              "--without-gossip", "--without-mingle", "--without-heartbeat"],
