@@ -72,6 +72,9 @@ class BaseConnector:
 
 
 class LocalTableConnector(BaseConnector):
+    # Reads the database on the caller's connection (and transaction): never in a thread.
+    remote = False
+
     def read(self, *, registry: Registry, subject_id: str) -> RegistryResult:
         record = (
             RegistryRecord.objects.filter(registry=registry, subject_id=subject_id)
@@ -92,6 +95,9 @@ class _RetryableError(Exception):
 
 
 class HttpConnector(BaseConnector):
+    # Only network I/O: safe to run in a thread beside other reads.
+    remote = True
+
     """A department's registry behind its own JSON endpoint.
 
     The request is ``POST <endpoint_url>`` with ``{"registry": code, "subject_id": id}``

@@ -21,7 +21,7 @@ from ..constants import ApplicantKind, ApprovalState, EventKind, VerificationOut
 from ..exceptions import ConcurrentTransitionError, InvalidTransitionError
 from ..models import Approval
 from .review import approval_after_approved
-from .sharing import registry_read
+from .sharing import RegistryReadRequest, registry_reads
 from .transitions import run_transition
 
 Rule = Callable[[dict[str, Any]], bool]
@@ -64,17 +64,26 @@ def approval_registries(*, approval: Approval) -> list[Registry]:
 
 
 def approval_check(*, approval: Approval) -> list[dict[str, Any]]:
+    """Every check of the approval, read through the gateway at once: remote registries
+    answer in parallel, each read logged with its purpose."""
     applicant = approval.case.applicant
+    registries = approval_registries(approval=approval)
+    purpose = _("办理「%(item)s」自动核验") % {"item": approval.item.name}
+    readings = registry_reads(
+        requests=[
+            RegistryReadRequest(
+                registry=registry,
+                subject_id=applicant.id_number,
+                purpose=purpose,
+                department=approval.department,
+                case=approval.case,
+                applicant=applicant,
+            )
+            for registry in registries
+        ]
+    )
     results = []
-    for registry in approval_registries(approval=approval):
-        reading = registry_read(
-            registry=registry,
-            subject_id=applicant.id_number,
-            purpose=_("办理「%(item)s」自动核验") % {"item": approval.item.name},
-            department=approval.department,
-            case=approval.case,
-            applicant=applicant,
-        )
+    for registry, reading in zip(registries, readings, strict=True):
         rule = CHECK_RULES[registry.kind][1]
         passed = reading.outcome == VerificationOutcome.OK and rule(reading.data or {})
         results.append(
