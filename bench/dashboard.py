@@ -62,7 +62,7 @@ def fill(cases: int) -> None:
             f"""
             INSERT INTO cases_case (id, tracking_no, channel, state, due_date, submitted_at,
                 accepted_at, concluded_at, closed_at, refusal_reason, created_at, updated_at,
-                applicant_id, idempotency_key, created_by_id)
+                applicant_id, idempotency_key, created_by_id, form_data)
             SELECT g, 'B' || lpad(g::text, 12, '0'),
                 (ARRAY['window','online','agent'])[1 + g % 3],
                 s.state,
@@ -73,7 +73,7 @@ def fill(cases: int) -> None:
                 CASE WHEN s.state = 'CLOSED' THEN c.t + (g % 12 + 1) * interval '1 day' END,
                 '', c.t, c.t,
                 (SELECT min(id) FROM cases_applicant) + g % {applicants},
-                NULL, CASE WHEN g % 3 = 2 THEN {agent.pk} END
+                NULL, CASE WHEN g % 3 = 2 THEN {agent.pk} END, '{{}}'::jsonb
             FROM generate_series(1, {cases}) AS g
             CROSS JOIN LATERAL (SELECT now() - (g % 365) * interval '1 day'
                                             - (g % 86400) * interval '1 second' AS t) AS c
