@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import BooleanField, Exists, F, OuterRef, Prefetch, QuerySet, Value
-from django.db.models import Case as When_
-from django.db.models import When
+from django.db.models import BooleanField, Exists, F, OuterRef, Prefetch, QuerySet, Value, When
+from django.db.models import Case as Conditional
 
 from ..constants import ApprovalState, CaseState, DeliveryStatus
 from ..models import Approval, Case, Certificate, CourierEvent, Delivery
@@ -26,16 +25,14 @@ def handout_queue() -> QuerySet[Case]:
     applicant has already waited once. Then results before denials, the
     earliest promised date first, the oldest decision first.
     """
-    came_back = Delivery.objects.filter(
-        case_id=OuterRef("pk"), status__in=DELIVERY_BACK_STATUSES
-    )
+    came_back = Delivery.objects.filter(case_id=OuterRef("pk"), status__in=DELIVERY_BACK_STATUSES)
     return (
         Case.objects.filter(state__in=TO_HAND_OUT)
         .select_related("applicant", "bundle")
         .prefetch_related("items")
         .annotate(
             delivery_came_back=Exists(came_back),
-            is_denial=When_(
+            is_denial=Conditional(
                 When(state=CaseState.DENIED, then=Value(True)),
                 default=Value(False),
                 output_field=BooleanField(),

@@ -199,9 +199,7 @@ def _webhook(client, delivery, *, status, event_id, **extra):
         content_type="application/json",
         HTTP_X_ONEWINDOW_COURIER="EMS",
         HTTP_X_ONEWINDOW_TIMESTAMP=timestamp,
-        HTTP_X_ONEWINDOW_SIGNATURE=webhook_signature(
-            secret=SECRET, timestamp=timestamp, body=body
-        ),
+        HTTP_X_ONEWINDOW_SIGNATURE=webhook_signature(secret=SECRET, timestamp=timestamp, body=body),
     )
 
 
@@ -227,7 +225,9 @@ def test_a_delivery_is_created_and_a_failed_one_comes_back_to_the_queue(
     assert case.tracking_no not in window.get("/window/").content.decode().split('id="queue"')[0]
 
     assert _webhook(client, delivery, status="shipped", event_id="e-1").status_code == 200
-    answer = _webhook(client, delivery, status="failed", event_id="e-2", reason="收件人电话无人接听")
+    answer = _webhook(
+        client, delivery, status="failed", event_id="e-2", reason="收件人电话无人接听"
+    )
     assert answer.status_code == 200, answer.content
     case.refresh_from_db()
     assert case.state == CaseState.ISSUED  # back at the window, nothing lost
@@ -310,7 +310,9 @@ def test_anonymous_is_sent_to_log_in(client):
         assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-def test_the_signed_pdf_opens_for_window_staff_only_and_only_through_its_case(window, agent, client):
+def test_the_signed_pdf_opens_for_window_staff_only_and_only_through_its_case(
+    window, agent, client
+):
     case, certificate = _result_case()
     response = window.get(_url(case, f"certificates/{certificate.pk}/pdf/"))
     assert response.status_code == 200
@@ -323,9 +325,7 @@ def test_the_signed_pdf_opens_for_window_staff_only_and_only_through_its_case(wi
     other, _ = _result_case()
     assert window.get(_url(other, f"certificates/{certificate.pk}/pdf/")).status_code == 404
     unsigned_case, unsigned = _result_case(with_pdf=False)
-    assert (
-        window.get(_url(unsigned_case, f"certificates/{unsigned.pk}/pdf/")).status_code == 404
-    )
+    assert window.get(_url(unsigned_case, f"certificates/{unsigned.pk}/pdf/")).status_code == 404
     client.force_login(agent)  # a village agent is window staff too
     assert client.get(_url(case, f"certificates/{certificate.pk}/pdf/")).status_code == 200
 
