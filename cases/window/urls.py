@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import handout, views
 
 app_name = "window"
 
@@ -20,4 +20,14 @@ urlpatterns = [
     path("cases/<str:tracking_no>/submit/", views.case_submit, name="submit"),
     path("cases/<str:tracking_no>/receipt/", views.receipt, name="receipt"),
     path("cases/<str:tracking_no>/notice/", views.notice, name="notice"),
+    path("cases/<str:tracking_no>/handout/", handout.handout, name="handout"),
+    path("cases/<str:tracking_no>/handout/collect/", handout.handout_collect, name="collect"),
+    path("cases/<str:tracking_no>/handout/courier/", handout.handout_courier, name="courier"),
+    path(
+        "cases/<str:tracking_no>/certificates/<int:certificate_id>/pdf/",
+        handout.certificate_pdf,
+        name="certificate_pdf",
+    ),
+    path("cases/<str:tracking_no>/denial/", handout.denial_notice, name="denial_notice"),
+    path("cases/<str:tracking_no>/denial/handed-out/", handout.denial_hand_out, name="denial"),
 ]

@@ -42,6 +42,7 @@ from ..services.intake import (
     notice_deadline,
 )
 from .forms import ApplicantForm, IntakeStartForm, UploadForm
+from .handout_selectors import handout_queue
 from .selectors import OPEN_AT_THE_WINDOW, window_queue
 
 View = Callable[..., HttpResponse]
@@ -74,7 +75,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "window/queue.html",
-        {"cases": cases, "query": query, "open_states": OPEN_AT_THE_WINDOW},
+        {
+            "cases": cases,
+            "query": query,
+            "open_states": OPEN_AT_THE_WINDOW,
+            "to_hand_out": list(handout_queue()[:200]),
+        },
     )
 
 
