@@ -174,9 +174,7 @@ def online_form_update(
     return case
 
 
-def online_application_submit(
-    *, case: Case, applicant: Applicant, submit_key: str
-) -> IntakeResult:
+def online_application_submit(*, case: Case, applicant: Applicant, submit_key: str) -> IntakeResult:
     """Hand the application in online: accepted and sent to the departments when nothing
     is missing, otherwise the one-time list of everything still missing.
 

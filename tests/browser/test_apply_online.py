@@ -79,9 +79,7 @@ def test_a_citizen_applies_for_the_second_child_permit_on_a_phone(live_server, p
     wait.until(conditions.presence_of_element_located((By.LINK_TEXT, "网上办理")))
     _click(browser, browser.find_element(By.LINK_TEXT, "网上办理"))
     _click(browser, browser.find_element(By.CSS_SELECTOR, "#life-events [data-event=birth]"))
-    wait.until(
-        conditions.presence_of_element_located((By.ID, "apply-bundle-SECOND_CHILD_PERMIT"))
-    )
+    wait.until(conditions.presence_of_element_located((By.ID, "apply-bundle-SECOND_CHILD_PERMIT")))
     assert _fits_the_screen(browser)
     assert not browser.find_elements(By.CSS_SELECTOR, "[data-bundle=OPEN_RESTAURANT]")
     _click(browser, browser.find_element(By.ID, "apply-bundle-SECOND_CHILD_PERMIT"))

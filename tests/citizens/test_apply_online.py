@@ -152,7 +152,9 @@ def test_a_company_opening_a_restaurant_uploads_only_what_is_not_on_file(client,
         status=MaterialStatus.UPLOADED,
         sha256="0" * 64,
     )
-    CaseMaterial.objects.filter(pk=lease.pk).update(updated_at=timezone.now() - dt.timedelta(days=30))
+    CaseMaterial.objects.filter(pk=lease.pk).update(
+        updated_at=timezone.now() - dt.timedelta(days=30)
+    )
     sign_in_as(client, company)
     response, _sent = _start(client, bundle="OPEN_RESTAURANT")
     case = Case.objects.get(applicant=company, bundle__code="OPEN_RESTAURANT")
@@ -223,9 +225,10 @@ def test_missing_materials_give_the_one_time_list_answered_online_later(client, 
     assert [entry["material_type"] for entry in page.context["notice_entries"]] == [missing[0]]
     assert "一次性告知" in page.content.decode()
     # The case page leads back here.
-    assert reverse("citizens:apply_case", args=[case.tracking_no]) in client.get(
-        reverse("citizens:me_case", args=[case.tracking_no])
-    ).content.decode()
+    assert (
+        reverse("citizens:apply_case", args=[case.tracking_no])
+        in client.get(reverse("citizens:me_case", args=[case.tracking_no])).content.decode()
+    )
 
     # Later, online: the last material, then the same door again.
     assert _upload(client, case, missing[0]).status_code == 302
