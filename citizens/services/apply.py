@@ -99,8 +99,6 @@ def online_application_start(
         except CaseError as error:
             raise ApplyError(str(error)) from None
         _check_audience(applicant=applicant, items=items, bundle=bundle)
-        if bundle is None and any(not item.is_active for item in items):
-            raise ApplyError(_("所选事项已停用。"))
     try:
         return intake_start(
             id_type=applicant.id_type,

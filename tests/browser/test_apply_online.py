@@ -108,3 +108,9 @@ def test_a_citizen_applies_for_the_second_child_permit_on_a_phone(live_server, p
     assert case.accepted_at is not None
     assert case.state not in (CaseState.DRAFT, CaseState.SUBMITTED, CaseState.PENDING_MATERIALS)
     assert not Visit.objects.filter(case=case).exists()
+
+    # The permit is decided automatically: its certificate is in the wallet.
+    _click(browser, browser.find_element(By.LINK_TEXT, "证照夹"))
+    wait.until(conditions.url_contains("/me/certificates/"))
+    certificate = case.certificates.get()
+    assert certificate.number in browser.find_element(By.TAG_NAME, "main").text
