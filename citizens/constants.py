@@ -76,3 +76,14 @@ UPLOAD_SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": "image/png",
 }
 UPLOAD_MAX_BYTES_DEFAULT = 20 * 1024 * 1024
+
+# The checklist in plain words for the applicant applying online: what each status means
+# for them (the window shows the clerk's wording; the detail line says where it came from).
+MATERIAL_STATUS_PLAIN = {
+    "reused_certificate": _("已有您的电子证照，无需提交"),
+    "verified": _("已从政府部门数据库核实，无需提交"),
+    "reused_material": _("您以前提交过，仍在有效期内，无需再交"),
+    "produced_in_case": _("本次办理中由政府部门出具，无需提交"),
+    "uploaded": _("已上传"),
+    "missing": _("需要您上传"),
+}

@@ -19,3 +19,7 @@ class RatingError(CitizenError):
 
 class SupplementError(CitizenError):
     pass
+
+
+class ApplyError(CitizenError):
+    """An online application step that cannot be carried out; the message says what to do."""

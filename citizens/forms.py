@@ -57,3 +57,34 @@ class RatingForm(forms.Form):
 class SupplementUploadForm(forms.Form):
     material_type = forms.CharField(widget=forms.HiddenInput)
     file = forms.FileField(label=_("文件（PDF、JPEG 或 PNG）"))
+
+
+class _CodesField(forms.MultipleChoiceField):
+    """Catalogue codes; the intake service says which are unknown, in its own words."""
+
+    def valid_value(self, value: str) -> bool:
+        return True
+
+
+class ApplyStartForm(forms.Form):
+    items = _CodesField(required=False)
+    bundle = forms.CharField(required=False, max_length=40)
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        cleaned = super().clean()
+        if not cleaned.get("items") and not cleaned.get("bundle"):
+            raise forms.ValidationError(_("请选择一个事项或一件事。"))
+        if cleaned.get("items") and cleaned.get("bundle"):
+            raise forms.ValidationError(_("请选择一件事，或者选择单个事项，不要同时选择。"))
+        return cleaned
+
+
+class ApplyUploadForm(forms.Form):
+    material_type = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    # Empty files reach the intake service, which says so in its own words.
+    file = forms.FileField(label=_("文件（PDF、JPEG 或 PNG）"), allow_empty_file=True)
+
+
+class SubmitForm(forms.Form):
+    submit_key = forms.UUIDField(widget=forms.HiddenInput)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import me, track
+from .views import apply, me, track
 
 app_name = "citizens"
 
@@ -25,4 +25,14 @@ urlpatterns = [
         name="me_certificate_pdf",
     ),
     path("me/data-access/", me.me_data_reads, name="me_data_reads"),
+    path("me/apply/", apply.apply_choose, name="apply"),
+    path("me/apply/<str:tracking_no>/", apply.apply_case, name="apply_case"),
+    path("me/apply/<str:tracking_no>/upload/", apply.apply_upload, name="apply_upload"),
+    path(
+        "me/apply/<str:tracking_no>/decline/<str:material_code>/",
+        apply.apply_decline,
+        name="apply_decline",
+    ),
+    path("me/apply/<str:tracking_no>/forms/", apply.apply_forms, name="apply_forms"),
+    path("me/apply/<str:tracking_no>/submit/", apply.apply_submit, name="apply_submit"),
 ]

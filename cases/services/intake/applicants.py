@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 
 from departments.constants import RegistryKind
 from departments.identifiers import normalise_identifier, validate_resident_id, validate_uscc
-from departments.models import Department, Registry
+from departments.models import Department, Registry, ServiceItem
 from departments.roles import user_department_id
 
-from ...constants import ApplicantKind, IdType, VerificationOutcome
+from ...constants import ApplicantKind, Channel, IdType, VerificationOutcome
 from ...exceptions import CaseError
 from ...models import Applicant, Case
 from ..sharing import registry_read
@@ -159,12 +159,33 @@ def applicant_update(
     return applicant
 
 
-def intake_department(*, user: Any) -> Department | None:
-    """The department the window reads for: the user's own, else the service centre's."""
+def intake_department(*, user: Any, case: Case | None = None) -> Department | None:
+    """The department a registry read of the intake is made as.
+
+    A staff user reads as their own department. An online application has no clerk
+    and no window: it reads as the department of its first item (the bundle's order,
+    else by code), the same department the checklist's reads use for that item, so
+    the applicant's data tracker names the department that actually handles the
+    matter. Otherwise (the window, the API without a department) the service centre's.
+    """
     department_id = user_department_id(user)
     if department_id is not None:
         return Department.objects.get(pk=department_id)
+    if case is not None and case.channel == Channel.ONLINE:
+        first_item = _first_item(case)
+        if first_item is not None:
+            return first_item.department
     return Department.objects.filter(code=settings.WINDOW_DEPARTMENT_CODE).first()
+
+
+def _first_item(case: Case) -> ServiceItem | None:
+    items = list(case.items.select_related("department"))
+    if not items:
+        return None
+    if case.bundle_id:
+        positions = dict(case.bundle.bundle_items.values_list("item_id", "position"))
+        return min(items, key=lambda item: (positions.get(item.pk, 10_000), item.code))
+    return min(items, key=lambda item: item.code)
 
 
 def _registry_of_kind(kind: str) -> Registry | None:
@@ -183,7 +204,7 @@ def case_prefill(*, case: Case, user: Any, overwrite: bool = False) -> PrefillRe
     """
     applicant = case.applicant
     result = PrefillResult()
-    department = intake_department(user=user)
+    department = intake_department(user=user, case=case)
     if department is None:
         return result
     own_registry = applicant_registry(applicant=applicant)

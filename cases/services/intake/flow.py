@@ -84,7 +84,7 @@ def _confirm_override(*, case: Case, user: Any) -> None:
     holds exactly that code. The read is logged even when the intake is then undone."""
     applicant = case.applicant
     registry = applicant_registry(applicant=applicant)
-    department = intake_department(user=user)
+    department = intake_department(user=user, case=case)
     if registry is None or department is None:
         raise ApplicantInputError(_("统一社会信用代码校验码错误，且无法查询法人库确认。"))
     reading = registry_read(
