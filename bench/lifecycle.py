@@ -52,9 +52,7 @@ DURABILITY = {
 }
 
 
-def run(
-    *, cases: int, workers: int, warmup: int, durability: str = "on", threads: int = 0
-) -> dict:
+def run(*, cases: int, workers: int, warmup: int, durability: str = "on", threads: int = 0) -> dict:
     with (
         postgres_server(
             "shared_preload_libraries=pg_stat_statements",
