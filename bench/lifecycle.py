@@ -35,6 +35,31 @@ sys.path.insert(0, str(ROOT))
 from tools.servers import CeleryWorker, postgres_server, redis_server  # noqa: E402
 
 
+def _cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) used so far by the PostgreSQL, Celery and Redis processes
+    and by this process, read from /proc: where a case's cost goes."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = {"postgres": 0.0, "celery": 0.0, "redis": 0.0, "driver": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if int(entry.name) == os.getpid():
+            totals["driver"] += used
+        elif "celery" in command and "worker" in command:
+            totals["celery"] += used
+        elif command.startswith("postgres") or "/postgres " in command:
+            totals["postgres"] += used
+        elif "redis-server" in command:
+            totals["redis"] += used
+    return totals
+
+
 def _stats(cursor) -> tuple[int, int]:
     cursor.execute("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements")
     statements = int(cursor.fetchone()[0])
@@ -112,10 +137,12 @@ def run(*, cases: int, workers: int, warmup: int, durability: str = "on", thread
             connection.close()
             with connection.cursor() as cursor:
                 before = _stats(cursor)
+            cpu_before = _cpu_seconds()
             started = time.perf_counter()
             accepted = workload_accept(case_ids=prepared)
             workload_wait(case_ids=accepted, timeout=1800, poll=0.05)
             elapsed = time.perf_counter() - started
+            cpu_after = _cpu_seconds()
             with connection.cursor() as cursor:
                 after = _stats(cursor)
             counts = workload_counts(case_ids=accepted)
@@ -131,6 +158,10 @@ def run(*, cases: int, workers: int, warmup: int, durability: str = "on", thread
         "sql_statements_per_case": round(statements / cases, 1),
         "transactions_per_case": round(transactions / cases, 1),
         "approved": counts["case_states"],
+        "cpu_ms_per_case": {
+            name: round((cpu_after[name] - cpu_before[name]) * 1000 / cases, 1)
+            for name in cpu_after
+        },
         "worker_processes": workers,
         "threads_per_worker": threads or None,
         "durable_commits": durability,
