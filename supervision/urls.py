@@ -11,4 +11,14 @@ urlpatterns = [
     path("audit/", audit.audit_page, name="audit"),
     path("audit/export.csv", audit.audit_csv, name="audit_csv"),
     path("rectifications/", rectifications.rectification_page, name="rectifications"),
+    path(
+        "rectifications/<int:pk>/callback/",
+        rectifications.rectification_callback,
+        name="rectification_callback",
+    ),
+    path(
+        "rectifications/<int:pk>/close/",
+        rectifications.rectification_finish,
+        name="rectification_close",
+    ),
 ]

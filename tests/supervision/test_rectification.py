@@ -106,3 +106,42 @@ def test_list_page_is_for_supervisors_only(client):
     assert client.get(url).status_code == 302
     client.force_login(StaffFactory(role=Role.CLERK))
     assert client.get(url).status_code == 403
+
+
+def test_supervisor_records_a_call_back_then_closes_the_task_from_the_page(client, supervisor_user):
+    task = rectification_open_for_rating(rating=rating(1, "窗口态度差"))
+    client.force_login(supervisor_user)
+    close_url = reverse("supervision:rectification_close", args=[task.pk])
+    callback_url = reverse("supervision:rectification_callback", args=[task.pk])
+
+    refused = client.post(close_url, {"note": "已整改", "state": "active"}, follow=True)
+    task.refresh_from_db()
+    assert task.state == RectificationState.OPEN
+    assert "办结前必须先回访申请人。" in refused.content.decode()
+
+    empty = client.post(callback_url, {"note": "  "}, follow=True)
+    assert "请填写回访记录。" in empty.content.decode()
+    assert not task.callbacks.exists()
+
+    client.post(callback_url, {"note": "已电话致歉并说明整改", "satisfied": "1"})
+    task.refresh_from_db()
+    assert task.state == RectificationState.CALLED_BACK
+    callback = task.callbacks.get()
+    assert (callback.called_by, callback.is_applicant_satisfied) == (supervisor_user, True)
+
+    page = client.post(close_url, {"note": "窗口人员已培训", "state": "all"}, follow=True)
+    task.refresh_from_db()
+    assert task.state == RectificationState.CLOSED
+    assert task.closing_note == "窗口人员已培训"
+    assert page.redirect_chain[-1][0].endswith("?state=all")
+    assert "整改已办结。" in page.content.decode()
+
+
+def test_only_supervisors_act_on_rectifications(client):
+    task = rectification_open_for_rating(rating=rating(2))
+    client.force_login(StaffFactory(role=Role.CLERK))
+    url = reverse("supervision:rectification_callback", args=[task.pk])
+    assert client.post(url, {"note": "冒充回访"}).status_code == 403
+    # Only a POST changes anything.
+    assert client.get(url).status_code == 405
+    assert not task.callbacks.exists()
