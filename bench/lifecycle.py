@@ -77,7 +77,26 @@ DURABILITY = {
 }
 
 
-def run(*, cases: int, workers: int, warmup: int, durability: str = "on", threads: int = 0) -> dict:
+def _unix_socket_url(database_url: str) -> str:
+    """The same server through its Unix-domain socket (no TCP loopback round trips)."""
+    import glob
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(database_url)
+    sockets = glob.glob(f"{tempfile.gettempdir()}/onewindow-pg-*/.s.PGSQL.{parts.port}")
+    directory = os.path.dirname(sockets[0])
+    return f"postgres://{parts.username}@:{parts.port}{parts.path}?host={directory}"
+
+
+def run(
+    *,
+    cases: int,
+    workers: int,
+    warmup: int,
+    durability: str = "on",
+    threads: int = 0,
+    unix_socket: bool = False,
+) -> dict:
     with (
         postgres_server(
             "shared_preload_libraries=pg_stat_statements",
@@ -90,7 +109,7 @@ def run(*, cases: int, workers: int, warmup: int, durability: str = "on", thread
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "onewindow.settings.prod",
             "SECRET_KEY": "benchmark-only",
-            "DATABASE_URL": database_url,
+            "DATABASE_URL": _unix_socket_url(database_url) if unix_socket else database_url,
             "REDIS_URL": redis_url,
         }
         subprocess.run(
@@ -165,6 +184,7 @@ def run(*, cases: int, workers: int, warmup: int, durability: str = "on", thread
         "worker_processes": workers,
         "threads_per_worker": threads or None,
         "durable_commits": durability,
+        "database_connection": "unix socket" if unix_socket else "tcp loopback",
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     }
 
@@ -181,6 +201,11 @@ def main() -> None:
         default=0,
         help="run each worker process with a pool of this many threads (default: prefork, 1)",
     )
+    parser.add_argument(
+        "--unix-socket",
+        action="store_true",
+        help="connect to PostgreSQL through its Unix-domain socket instead of TCP",
+    )
     arguments = parser.parse_args()
     result = run(
         cases=arguments.cases,
@@ -188,6 +213,7 @@ def main() -> None:
         warmup=arguments.warmup,
         durability=arguments.durability,
         threads=arguments.threads,
+        unix_socket=arguments.unix_socket,
     )
     print(json.dumps(result, ensure_ascii=False, indent=2))
 
