@@ -159,7 +159,7 @@ def run(
             cpu_before = _cpu_seconds()
             started = time.perf_counter()
             accepted = workload_accept(case_ids=prepared)
-            workload_wait(case_ids=accepted, timeout=1800, poll=0.05)
+            workload_wait(case_ids=accepted, timeout=1800, poll=0.25)
             elapsed = time.perf_counter() - started
             cpu_after = _cpu_seconds()
             with connection.cursor() as cursor:
