@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
@@ -29,14 +30,36 @@ from .review import approval_unblock, case_conclude_if_complete
 logger = logging.getLogger(__name__)
 
 
+def _live_job(prefix: str) -> Exists:
+    """A pending or running job whose key is ``prefix`` + the outer row's id."""
+    return Exists(
+        Job.objects.filter(
+            key=Concat(Value(prefix), Cast(OuterRef("pk"), CharField())),
+            state__in=[JobState.PENDING, JobState.RUNNING],
+        )
+    )
+
+
+def _restart(*, key: str, enqueue: Callable[[], None]) -> None:
+    """Run the work again: a new job when there is none, else its finished one revived."""
+    job = Job.objects.filter(key=key).first()
+    if job is None:
+        enqueue()
+    else:
+        job_revive(job=job)
+
+
 def approvals_stuck_pending(*, before: dt.datetime) -> QuerySet[Approval]:
     """``PENDING`` approvals with no job that will still run them."""
-    live_job = Job.objects.filter(
-        key=Concat(Value(START_APPROVAL_PREFIX), Cast(OuterRef("pk"), CharField())),
-        state__in=[JobState.PENDING, JobState.RUNNING],
-    )
     return Approval.objects.filter(state=ApprovalState.PENDING, updated_at__lt=before).exclude(
-        Exists(live_job)
+        _live_job(START_APPROVAL_PREFIX)
+    )
+
+
+def cases_never_dispatched(*, before: dt.datetime) -> QuerySet[Case]:
+    """``ACCEPTED`` cases with no dispatch job that will still run."""
+    return Case.objects.filter(state=CaseState.ACCEPTED, accepted_at__lt=before).exclude(
+        _live_job(DISPATCH_PREFIX)
     )
 
 
@@ -66,11 +89,10 @@ def cases_reconcile(*, now: dt.datetime | None = None) -> dict[str, int]:
     repaired = {"restarted": 0, "unblocked": 0, "concluded": 0, "dispatched": 0}
 
     for approval in approvals_stuck_pending(before=before):
-        job = Job.objects.filter(key=approval_start_key(approval.pk)).first()
-        if job is None:
-            approval_start_after_commit(approval_id=approval.pk)
-        else:
-            job_revive(job=job)
+        _restart(
+            key=approval_start_key(approval.pk),
+            enqueue=lambda pk=approval.pk: approval_start_after_commit(approval_id=pk),
+        )
         repaired["restarted"] += 1
 
     for approval in approvals_missed_unblock().select_related("item"):
@@ -84,18 +106,11 @@ def cases_reconcile(*, now: dt.datetime | None = None) -> dict[str, int]:
         if case_conclude_if_complete(case=case).state != CaseState.IN_REVIEW:
             repaired["concluded"] += 1
 
-    live_dispatch = Job.objects.filter(
-        key=Concat(Value(DISPATCH_PREFIX), Cast(OuterRef("pk"), CharField())),
-        state__in=[JobState.PENDING, JobState.RUNNING],
-    )
-    for case in Case.objects.filter(state=CaseState.ACCEPTED, accepted_at__lt=before).exclude(
-        Exists(live_dispatch)
-    ):
-        job = Job.objects.filter(key=f"{DISPATCH_PREFIX}{case.pk}").first()
-        if job is None:
-            case_dispatch_after_commit(case_id=case.pk)
-        else:
-            job_revive(job=job)
+    for case in cases_never_dispatched(before=before):
+        _restart(
+            key=f"{DISPATCH_PREFIX}{case.pk}",
+            enqueue=lambda pk=case.pk: case_dispatch_after_commit(case_id=pk),
+        )
         repaired["dispatched"] += 1
 
     if any(repaired.values()):
