@@ -118,26 +118,84 @@ def row_digest(row: models.Model) -> str:
 
 
 def chain_insert(row: models.Model, insert: Any) -> None:
-    """Insert ``row`` (``insert()`` does the INSERT) as the next link of its table's chain."""
-    from .models.base import AuditChainHead
+    """Insert ``row`` (``insert()`` does the INSERT) as the next link of its table's chain.
 
+    The first link a transaction adds to a table locks the table's head row and reads
+    it; the transaction remembers where it left the head, so each further link is one
+    conditional UPDATE of the head (``WHERE position = … AND last_hash = …``, true
+    only if nothing moved it — a savepoint rolled back, say) and the INSERT. When the
+    condition fails, the head is locked and read again.
+    """
     name = row._meta.label_lower
     # No savepoint: any error here aborts the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):
-        head = AuditChainHead.objects.select_for_update().filter(name=name).first()
-        if head is None:
-            # First row ever (or after a test flush): create the head; a concurrent
-            # creator makes this a no-op, and the lock below then waits for it.
-            AuditChainHead.objects.bulk_create(
-                [AuditChainHead(name=name, position=0, last_hash=GENESIS_HASH)],
-                ignore_conflicts=True,
-            )
-            head = AuditChainHead.objects.select_for_update().get(name=name)
-        row.chain_position = head.position + 1  # type: ignore[attr-defined]
-        row.previous_hash = head.last_hash  # type: ignore[attr-defined]
-        row.row_hash = row_digest(row)  # type: ignore[attr-defined]
-        insert()
-        AuditChainHead.objects.filter(name=name).update(
-            position=row.chain_position,  # type: ignore[attr-defined]
-            last_hash=row.row_hash,  # type: ignore[attr-defined]
+        connection = transaction.get_connection()
+        heads = _transaction_heads(connection)
+        with connection.cursor() as cursor:
+            known = heads.get(name)
+            if known is not None:
+                _link(row, *known)
+                if _head_move(cursor, name, frm=known, to=_position(row)):
+                    insert()
+                    heads[name] = _position(row)
+                    return
+            _link(row, *_head_lock(cursor, connection, name))
+            insert()
+            _head_move(cursor, name, frm=None, to=_position(row))
+            heads[name] = _position(row)
+
+
+def _position(row: models.Model) -> tuple[int, str]:
+    return row.chain_position, row.row_hash  # type: ignore[attr-defined]
+
+
+def _link(row: models.Model, position: int, last_hash: str) -> None:
+    row.chain_position = position + 1  # type: ignore[attr-defined]
+    row.previous_hash = last_hash  # type: ignore[attr-defined]
+    row.row_hash = row_digest(row)  # type: ignore[attr-defined]
+
+
+def _transaction_heads(connection: Any) -> dict[str, tuple[int, str]]:
+    """The heads this transaction has moved, by table; empty in a new transaction (the
+    outermost ``atomic`` block identifies the transaction and is kept alive with it)."""
+    outermost = connection.atomic_blocks[0]
+    remembered = getattr(connection, "_onewindow_audit_heads", None)
+    if remembered is None or remembered[0] is not outermost:
+        remembered = (outermost, {})
+        connection._onewindow_audit_heads = remembered
+    return remembered[1]
+
+
+_HEAD_TABLE = "cases_auditchainhead"
+
+
+def _head_lock(cursor: Any, connection: Any, name: str) -> tuple[int, str]:
+    """Lock the table's head row (creating it on the first row ever) and read it."""
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    select = f"SELECT position, last_hash FROM {_HEAD_TABLE} WHERE name = %s{lock}"
+    cursor.execute(select, [name])
+    found = cursor.fetchone()
+    if found is None:
+        # First row ever (or after a test flush): a concurrent creator makes this a
+        # no-op, and the lock below then waits for it.
+        cursor.execute(
+            f"INSERT INTO {_HEAD_TABLE} (name, position, last_hash) VALUES (%s, 0, %s) "
+            "ON CONFLICT (name) DO NOTHING",
+            [name, GENESIS_HASH],
         )
+        cursor.execute(select, [name])
+        found = cursor.fetchone()
+    return found[0], found[1]
+
+
+def _head_move(
+    cursor: Any, name: str, *, frm: tuple[int, str] | None, to: tuple[int, str]
+) -> bool:
+    """Set the head to ``to``; with ``frm``, only if it is still there. True if moved."""
+    sql = f"UPDATE {_HEAD_TABLE} SET position = %s, last_hash = %s WHERE name = %s"
+    params: list[Any] = [*to, name]
+    if frm is not None:
+        sql += " AND position = %s AND last_hash = %s"
+        params += list(frm)
+    cursor.execute(sql, params)
+    return cursor.rowcount == 1

@@ -101,7 +101,7 @@ def approval_check(*, approval: Approval) -> list[dict[str, Any]]:
 def approval_run_checks(*, approval_id: int) -> Approval:
     """Run the checks of a ``PENDING`` approval and move it on. Running it again does nothing."""
     approval = Approval.objects.select_related(
-        "item__produces", "department", "case__applicant", "case__bundle"
+        "item__produces__issuing_department", "department", "case__applicant", "case__bundle"
     ).get(pk=approval_id)
     if approval.state != ApprovalState.PENDING:
         return approval

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from certificates.services.issuance import (
@@ -23,15 +22,15 @@ from .transitions import run_transition
 def certificate_create_for_approval(*, approval: Approval) -> Certificate | None:
     """The certificate the approved item produces (none if it produces none).
 
-    At most one per approval: the one-to-one ``approval`` column backs it, so a
-    repeated call returns the existing certificate.
+    Called in the transaction that approved ``approval``, which holds its row lock:
+    an approval is approved once, so its certificate is new. The one-to-one
+    ``approval`` column still backs that — a second certificate for the same
+    approval is a unique violation that rolls the whole decision back, never a
+    duplicate — so no read or savepoint is spent on it here.
     """
     item = approval.item
     if item.produces_id is None:
         return None
-    existing = Certificate.objects.filter(approval=approval).first()
-    if existing is not None:
-        return existing
     certificate_type = item.produces
     applicant = approval.case.applicant
     today = timezone.localdate()
@@ -40,34 +39,30 @@ def certificate_create_for_approval(*, approval: Approval) -> Certificate | None
         if certificate_type.validity_days
         else None
     )
-    try:
-        with transaction.atomic():
-            serial = sequence_next(name=f"certificate:{certificate_type.code}:{today.year}")
-            certificate = Certificate.objects.create(
-                number=f"{certificate_type.code}-{today.year}-{serial:06d}",
-                licence_id=certificate_licence_id(
-                    certificate_type=certificate_type,
-                    department=certificate_type.issuing_department,
-                    serial=licence_serial(year=today.year, sequence=serial),
-                    version=1,
-                ),
-                certificate_type=certificate_type,
-                holder=applicant,
-                holder_kind=HolderKind.PERSON
-                if applicant.kind == ApplicantKind.PERSON
-                else HolderKind.ORGANISATION,
-                issuing_department_id=certificate_type.issuing_department_id,
-                approval=approval,
-                case=approval.case,
-                valid_from=today,
-                valid_until=valid_until,
-                data={"item": item.code, "item_name": item.name, "holder_name": applicant.name},
-            )
-            # Rendered and sealed by a task once this row commits.
-            certificate_issue_pdf_after_commit(certificate_id=certificate.pk)
-            return certificate
-    except IntegrityError:
-        return Certificate.objects.get(approval=approval)
+    serial = sequence_next(name=f"certificate:{certificate_type.code}:{today.year}")
+    certificate = Certificate.objects.create(
+        number=f"{certificate_type.code}-{today.year}-{serial:06d}",
+        licence_id=certificate_licence_id(
+            certificate_type=certificate_type,
+            department=certificate_type.issuing_department,
+            serial=licence_serial(year=today.year, sequence=serial),
+            version=1,
+        ),
+        certificate_type=certificate_type,
+        holder=applicant,
+        holder_kind=HolderKind.PERSON
+        if applicant.kind == ApplicantKind.PERSON
+        else HolderKind.ORGANISATION,
+        issuing_department_id=certificate_type.issuing_department_id,
+        approval=approval,
+        case=approval.case,
+        valid_from=today,
+        valid_until=valid_until,
+        data={"item": item.code, "item_name": item.name, "holder_name": applicant.name},
+    )
+    # Rendered and sealed by a task once this row commits.
+    certificate_issue_pdf_after_commit(certificate_id=certificate.pk)
+    return certificate
 
 
 def case_issue(*, case: Case, actor: Any = None, actor_label: str = "system") -> Case:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,7 @@ from ..models import Approval, Case
 from ..workdays import add_working_days, working_days_between
 from .issuance import certificate_create_for_approval
 from .queue import approval_start_after_commit
-from .transitions import run_transition
+from .transitions import joined_atomic, run_transition
 
 
 class DecisionReasonRequiredError(CaseError):
@@ -28,7 +29,7 @@ class DecisionReasonRequiredError(CaseError):
 def case_conclude_if_complete(*, case: Case) -> Case:
     """Conclude the case when every approval is final: ``APPROVED`` if none was
     rejected, else ``DENIED``. Safe to call any number of times."""
-    with transaction.atomic():
+    with joined_atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.state != CaseState.IN_REVIEW:
             return locked
@@ -59,10 +60,21 @@ def approval_after_approved(*, approval: Approval) -> None:
     the library, approvals that waited only for it start, and the case concludes
     if this was its last open approval."""
     certificate_create_for_approval(approval=approval)
-    for dependent in approval.unblocks.filter(state=ApprovalState.WAITING).select_related("item"):
-        if not dependent.waits_for.exclude(state=ApprovalState.APPROVED).exists():
-            approval_unblock(approval=dependent)
-    case_conclude_if_complete(case=approval.case)
+    dependents = (
+        approval.unblocks.filter(state=ApprovalState.WAITING)
+        .annotate(
+            not_yet=Exists(
+                Approval.waits_for.through.objects.filter(
+                    from_approval=OuterRef("pk")
+                ).exclude(to_approval__state=ApprovalState.APPROVED)
+            )
+        )
+        .select_related("item")
+        .order_by("id")
+    )
+    unblocked = [approval_unblock(approval=d) for d in dependents if not d.not_yet]
+    if not unblocked:  # an approval it just started is open: the case cannot conclude yet
+        case_conclude_if_complete(case=approval.case)
 
 
 def _void_blocked_dependents(*, approval: Approval) -> None:

@@ -12,6 +12,7 @@ Side effects are registered with ``transaction.on_commit`` by the caller.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, TypeVar
 
 from django.db import models, transaction
@@ -56,6 +57,16 @@ def _event_targets(instance: models.Model) -> dict[str, Any]:
     return {"case_id": instance.case_id, "certificate": instance}
 
 
+def joined_atomic() -> contextlib.AbstractContextManager:
+    """``transaction.atomic()`` when there is no transaction yet; inside one, nothing:
+    the caller's transaction holds the work, without a savepoint (two statements saved).
+    Use it where nothing is written before the last chance to refuse, so a caller
+    that catches the refusal can go on."""
+    if transaction.get_connection().in_atomic_block:
+        return contextlib.nullcontext()
+    return transaction.atomic()
+
+
 def run_transition(
     instance: Stateful,
     transition: str,
@@ -77,7 +88,9 @@ def run_transition(
     field_name = _state_field_name(instance, transition)
     seen_state = getattr(instance, field_name)
     label = TRANSITION_LABELS.get(transition, transition)
-    with transaction.atomic():
+    # Inside the caller's transaction no savepoint of our own: every refusal below is
+    # raised before anything is written; a failed write marks it for rollback.
+    with joined_atomic():
         locked = model.objects.select_for_update().get(pk=instance.pk)
         # Related rows the caller already loaded (item, case, applicant...) stay
         # usable: a transition changes state columns, never foreign keys.
@@ -111,26 +124,27 @@ def run_transition(
                 % {"what": _describe(locked), "action": label}
             )
         method(**arguments)
-        try:
-            locked.save()
-        except ConcurrentTransition:
-            # Only reachable where the row lock is not honoured; the mixin's
-            # conditional UPDATE caught the race instead.
-            raise ConcurrentTransitionError(
-                _("%(what)s 已被他人同时处理，未能%(action)s。请刷新后再试。")
-                % {"what": _describe(locked), "action": label}
-            ) from None
-        CaseEvent.objects.create(
-            **_event_targets(locked),
-            kind=event_kind,
-            name=transition,
-            from_state=current_state,
-            to_state=getattr(locked, field_name),
-            actor=actor,
-            actor_department_id=user_department_id(actor),
-            actor_label=actor_label if actor is None else "",
-            note=note,
-            data=event_data or {},
-            is_public=is_public,
-        )
+        with transaction.atomic(savepoint=False):
+            try:
+                locked.save()
+            except ConcurrentTransition:
+                # Only reachable where the row lock is not honoured; the mixin's
+                # conditional UPDATE caught the race instead.
+                raise ConcurrentTransitionError(
+                    _("%(what)s 已被他人同时处理，未能%(action)s。请刷新后再试。")
+                    % {"what": _describe(locked), "action": label}
+                ) from None
+            CaseEvent.objects.create(
+                **_event_targets(locked),
+                kind=event_kind,
+                name=transition,
+                from_state=current_state,
+                to_state=getattr(locked, field_name),
+                actor=actor,
+                actor_department_id=user_department_id(actor),
+                actor_label=actor_label if actor is None else "",
+                note=note,
+                data=event_data or {},
+                is_public=is_public,
+            )
     return locked

@@ -289,3 +289,37 @@ def test_audit_pages_are_for_supervisors_only(client, clerk):
     client.force_login(clerk)
     assert client.get("/supervision/audit/").status_code == 403
     assert client.get("/supervision/audit/export.csv").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_locks_the_head_once_and_a_rolled_back_savepoint_does_not_fork_the_chain():
+    from django.test.utils import CaptureQueriesContext
+
+    case = CaseFactory()
+
+    def note(text: str) -> CaseEvent:
+        return CaseEvent.objects.create(case=case, kind=EventKind.NOTE, name="note", note=text)
+
+    note("〇")  # the chain's first row creates its head
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        note("一")
+        note("二")
+        note("三")
+    head_reads = [
+        q for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")
+    ]
+    assert len(head_reads) == 1  # the head is read (and locked) once per transaction
+    with transaction.atomic():
+        note("四")
+        try:
+            with transaction.atomic():  # a savepoint whose link is rolled back
+                note("作废")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        note("五")  # the remembered head is stale now: it must be read again
+    rows = list(CaseEvent.objects.order_by("chain_position"))
+    assert [row.note for row in rows] == ["〇", "一", "二", "三", "四", "五"]
+    assert [row.chain_position for row in rows] == [1, 2, 3, 4, 5, 6]
+    assert all(report.is_intact for report in audit_chains_verify())
+    call_command("verify_audit")  # raises CommandError on a broken chain

@@ -192,3 +192,25 @@ def test_withdraw_voids_every_open_approval(department, clerk):
     }
     case.refresh_from_db()
     assert case.state == CaseState.WITHDRAWN
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_certificate_for_one_approval_is_refused_by_the_database(department):
+    from django.db import IntegrityError, transaction
+
+    from cases.models import Certificate, Job
+    from cases.services.issuance import certificate_create_for_approval
+
+    licence = CertificateTypeFactory(code="LICENCE_X", issuing_department=department)
+    item = ServiceItemFactory(department=department, produces=licence)
+    case = case_dispatch(case=CaseFactory(state=CaseState.ACCEPTED, items=[item]))
+    approval = Approval.objects.get(case=case)  # its checks ran when the dispatch committed
+    assert approval.state == ApprovalState.IN_REVIEW
+    approval_approve(approval=approval, actor=None, note="同意")
+    assert Certificate.objects.filter(approval=approval).count() == 1
+    jobs = Job.objects.count()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        certificate_create_for_approval(approval=Approval.objects.get(pk=approval.pk))
+    # Nothing of the refused attempt is left: no certificate, no PDF job, no number used up.
+    assert Certificate.objects.filter(approval=approval).count() == 1
+    assert Job.objects.count() == jobs

@@ -272,3 +272,35 @@ def test_every_transition_of_the_models_is_in_the_tables():
     assert declared(Case) == set(CASE_TRANSITIONS)
     assert declared(Approval) == set(APPROVAL_TRANSITIONS)
     assert declared(Certificate) == set(CERTIFICATE_TRANSITIONS)
+
+
+# --- transactions: a joined transition opens no savepoint, and a refusal leaves the caller's
+# transaction usable ---
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transition_inside_a_callers_transaction_opens_no_savepoint():
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    case = CaseFactory(state=CaseState.SUBMITTED)
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        run_transition(case, "accept", due_date=DUE)
+    assert not [q for q in queries.captured_queries if "SAVEPOINT" in q["sql"].upper()]
+    assert Case.objects.get(pk=case.pk).state == CaseState.ACCEPTED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_transition_leaves_the_callers_transaction_usable_and_committing():
+    from django.db import transaction
+
+    case = CaseFactory(state=CaseState.SUBMITTED)
+    other = CaseFactory(state=CaseState.SUBMITTED)
+    with transaction.atomic():
+        with pytest.raises(InvalidTransitionError):
+            run_transition(case, "dispatch")  # SUBMITTED cannot be dispatched
+        run_transition(other, "accept", due_date=DUE)
+    assert Case.objects.get(pk=case.pk).state == CaseState.SUBMITTED
+    assert Case.objects.get(pk=other.pk).state == CaseState.ACCEPTED
+    assert not CaseEvent.objects.filter(case=case).exists()
+    assert CaseEvent.objects.filter(case=other, name="accept").count() == 1
