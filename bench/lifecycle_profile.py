@@ -127,8 +127,7 @@ def main() -> None:
                     "wall_ms_per_case": round(wall * 1000 / arguments.cases, 1),
                     "statements_per_case": round(total / arguments.cases, 1),
                     "by_kind": {
-                        name: round(n / arguments.cases, 1)
-                        for name, n in statements.most_common()
+                        name: round(n / arguments.cases, 1) for name, n in statements.most_common()
                     },
                 },
                 indent=2,
@@ -140,7 +139,9 @@ def main() -> None:
         if profiler:
             stream = io.StringIO()
             stats = pstats.Stats(profiler, stream=stream)
-            stats.sort_stats("cumulative").print_stats(r"/work/main/(cases|certificates|departments|bench)/", arguments.profile)
+            stats.sort_stats("cumulative").print_stats(
+                r"/work/main/(cases|certificates|departments|bench)/", arguments.profile
+            )
             stats.sort_stats("tottime").print_stats(arguments.profile)
             print(stream.getvalue())
 

@@ -188,9 +188,7 @@ def _head_lock(cursor: Any, connection: Any, name: str) -> tuple[int, str]:
     return found[0], found[1]
 
 
-def _head_move(
-    cursor: Any, name: str, *, frm: tuple[int, str] | None, to: tuple[int, str]
-) -> bool:
+def _head_move(cursor: Any, name: str, *, frm: tuple[int, str] | None, to: tuple[int, str]) -> bool:
     """Set the head to ``to``; with ``frm``, only if it is still there. True if moved."""
     sql = f"UPDATE {_HEAD_TABLE} SET position = %s, last_hash = %s WHERE name = %s"
     params: list[Any] = [*to, name]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 from typing import Any
 
 from django.conf import settings
@@ -41,6 +42,14 @@ JOB_HANDLERS: dict[str, str] = {
 # Kinds that run on their own Celery queue (workers: ``-Q celery,documents``), so
 # that slow work (rendering and sealing PDFs) never holds up the approvals.
 JOB_QUEUES: dict[str, str] = {"issue_pdf": "documents"}
+
+# Kinds a worker may go on with itself: the first such job that a running job's
+# handler records is run next by the same worker, after commit, instead of being
+# sent through the broker (its row is written all the same, so if the worker dies
+# the sweeper publishes it). Further jobs go through the broker, to other workers,
+# in parallel: an approval that unblocks two others continues with one and hands
+# the other on.
+CONTINUABLE_KINDS = frozenset({"start_approval"})
 
 # Seconds to wait before the n-th retry (the last value repeats).
 RETRY_DELAYS = (10, 30, 60, 300, 900, 3600)
@@ -80,8 +89,28 @@ def job_enqueue(*, kind: str, key: str, payload: dict[str, Any] | None = None) -
     # in embedded mode where the task runs in-process, a failing job may turn the
     # request that caused it into an error. The row records the failure and the
     # sweeper (or ``manage.py reconcile``) runs it again.
-    transaction.on_commit(lambda: _publish([(job.pk, kind)], robust=True))
+    transaction.on_commit(lambda: _hand_on(job.pk, kind))
     return job
+
+
+class _Running(threading.local):
+    """The follow-up jobs of the job this thread is running (``None`` outside one)."""
+
+    follow_ups: list[tuple[int, str]] | None = None
+    continuing: bool = False
+
+
+_running = _Running()
+
+
+def _hand_on(job_id: int, kind: str) -> None:
+    """After commit: keep the job for this worker to go on with, or publish it."""
+    follow_ups = _running.follow_ups
+    if follow_ups is not None and kind in CONTINUABLE_KINDS and not _running.continuing:
+        _running.continuing = True
+        follow_ups.append((job_id, kind))
+        return
+    _publish([(job_id, kind)], robust=True)
 
 
 def _job_insert_unless_key_exists(job: Job) -> int | None:
@@ -155,8 +184,27 @@ def _job_claim(*, job_id: int, now: dt.datetime) -> Job | None:
 
 
 def job_run(*, job_id: int) -> Job | None:
-    """Claim the job and run its handler. Returns the job, or ``None`` when someone else
-    holds it, it is done, or it is not due yet (a duplicate message changes nothing)."""
+    """Claim the job and run its handler, then the follow-up it kept for this worker
+    (see ``CONTINUABLE_KINDS``). Returns the job, or ``None`` when someone else holds
+    it, it is done, or it is not due yet (a duplicate message changes nothing)."""
+    outer = _running.follow_ups, _running.continuing
+    _running.follow_ups, _running.continuing = [], False
+    try:
+        job = _job_run_one(job_id=job_id)
+        while _running.follow_ups:
+            follow_up, _kind = _running.follow_ups.pop(0)
+            _running.continuing = False
+            _job_run_one(job_id=follow_up)
+    except BaseException:
+        # Whatever was kept for this worker goes through the broker instead.
+        _publish(_running.follow_ups, robust=True)
+        raise
+    finally:
+        _running.follow_ups, _running.continuing = outer
+    return job
+
+
+def _job_run_one(*, job_id: int) -> Job | None:
     now = timezone.now()
     job = _job_claim(job_id=job_id, now=now)
     if job is None:

@@ -64,9 +64,9 @@ def approval_after_approved(*, approval: Approval) -> None:
         approval.unblocks.filter(state=ApprovalState.WAITING)
         .annotate(
             not_yet=Exists(
-                Approval.waits_for.through.objects.filter(
-                    from_approval=OuterRef("pk")
-                ).exclude(to_approval__state=ApprovalState.APPROVED)
+                Approval.waits_for.through.objects.filter(from_approval=OuterRef("pk")).exclude(
+                    to_approval__state=ApprovalState.APPROVED
+                )
             )
         )
         .select_related("item")

@@ -26,12 +26,39 @@ def explode(*, number: int) -> None:
     raise RuntimeError(f"registry {number} unreachable")
 
 
+def fan_out(*, number: int, children: int, fail_after: bool = False) -> None:
+    """Records ``children`` continuable jobs in one transaction, like an approval that
+    unblocks several others."""
+    from django.db import transaction
+
+    CALLS.append(number)
+    with transaction.atomic():
+        for child in range(children):
+            job_enqueue(
+                kind="fan",
+                key=f"fan:{number}:{child}",
+                payload={"number": number * 10 + child, "children": 0},
+            )
+    if fail_after:
+        raise RuntimeError("failed after its transaction committed")
+
+
 @pytest.fixture
 def test_handlers(monkeypatch):
     CALLS.clear()
     monkeypatch.setitem(jobs.JOB_HANDLERS, "count", f"{__name__}.count_call")
     monkeypatch.setitem(jobs.JOB_HANDLERS, "explode", f"{__name__}.explode")
+    monkeypatch.setitem(jobs.JOB_HANDLERS, "fan", f"{__name__}.fan_out")
+    monkeypatch.setattr(jobs, "CONTINUABLE_KINDS", frozenset({"fan"}))
     return CALLS
+
+
+@pytest.fixture
+def broker(monkeypatch):
+    """The broker's edge: what would be sent to Celery is recorded instead of sent."""
+    sent: list[tuple[int, str]] = []
+    monkeypatch.setattr(jobs, "_publish", lambda batch, robust=False: sent.extend(batch))
+    return sent
 
 
 def _pending(approval_state=ApprovalState.PENDING, **kwargs):
@@ -185,3 +212,63 @@ def test_a_failing_job_never_turns_the_committed_request_into_an_error(
     job.refresh_from_db()
     assert (job.state, job.attempts) == (JobState.PENDING, 1)
     assert job.last_error == "RuntimeError: registry 9 unreachable"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_goes_on_with_the_first_follow_up_and_hands_the_others_to_the_broker(
+    test_handlers, broker
+):
+    parent = job_enqueue(kind="fan", key="fan:1", payload={"number": 1, "children": 3})
+    broker.clear()
+    assert job_run(job_id=parent.pk).state == JobState.DONE
+    children = {job.key: job for job in Job.objects.filter(key__startswith="fan:1:")}
+    # The first child ran here, in the same call, after the parent's commit...
+    assert children["fan:1:0"].state == JobState.DONE
+    assert test_handlers == [1, 10]
+    # ...the other two were published for other workers, and wait for them.
+    assert sorted(broker) == sorted(
+        [(children["fan:1:1"].pk, "fan"), (children["fan:1:2"].pk, "fan")]
+    )
+    assert {children["fan:1:1"].state, children["fan:1:2"].state} == {JobState.PENDING}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_follow_up_kept_by_a_failing_job_is_published_not_lost(test_handlers, broker):
+    parent = job_enqueue(
+        kind="fan", key="fan:2", payload={"number": 2, "children": 1, "fail_after": True}
+    )
+    broker.clear()
+    with pytest.raises(RuntimeError):
+        job_run(job_id=parent.pk)
+    child = Job.objects.get(key="fan:2:0")
+    assert child.state == JobState.PENDING
+    assert broker == [(child.pk, "fan")]
+    assert test_handlers == [2]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restaurant_case_takes_two_broker_messages_not_five(broker):
+    """Dispatch goes on with the first approval, each approval with the one it unblocks;
+    only the second of two approvals unblocked together needs another worker."""
+    from django.core.management import call_command
+
+    from bench.workload import workload_accept, workload_prepare
+
+    call_command("load_demo", "--force", verbosity=0)
+    [case_id] = workload_prepare(cases=1)
+    broker.clear()
+    workload_accept(case_ids=[case_id])
+    sent = []
+    while pending := [job for job in broker if job[1] != "issue_pdf"]:
+        broker[:] = [job for job in broker if job[1] == "issue_pdf"]
+        sent += [kind for _job_id, kind in pending]
+        for job_id, _kind in pending:
+            job_run(job_id=job_id)
+    from cases.models import Case
+
+    assert Case.objects.get(pk=case_id).state == CaseState.APPROVED
+    assert sorted(sent) == ["dispatch_case", "start_approval"]
+    # Every piece of work still has its own outbox row, run once.
+    work = Job.objects.filter(kind__in=["dispatch_case", "start_approval"])
+    assert work.count() == 5
+    assert set(work.values_list("state", "attempts")) == {(JobState.DONE, 1)}
