@@ -69,6 +69,11 @@ def _stats(cursor) -> tuple[int, int]:
     return statements, int(cursor.fetchone()[0])
 
 
+def _by_statement(cursor) -> dict[str, int]:
+    cursor.execute("SELECT query, sum(calls) FROM pg_stat_statements GROUP BY query")
+    return {query: int(calls) for query, calls in cursor.fetchall()}
+
+
 DURABILITY = {
     # Production: a commit returns when it is on disk.
     "on": ("fsync=on", "synchronous_commit=on"),
@@ -96,11 +101,12 @@ def run(
     durability: str = "on",
     threads: int = 0,
     unix_socket: bool = False,
+    top: int = 0,
 ) -> dict:
     with (
         postgres_server(
             "shared_preload_libraries=pg_stat_statements",
-            "pg_stat_statements.track=all",
+            "pg_stat_statements.track=top",
             *DURABILITY[durability],
         ) as database_url,
         redis_server() as redis_url,
@@ -156,6 +162,7 @@ def run(
             connection.close()
             with connection.cursor() as cursor:
                 before = _stats(cursor)
+                statements_before = _by_statement(cursor)
             cpu_before = _cpu_seconds()
             started = time.perf_counter()
             accepted = workload_accept(case_ids=prepared)
@@ -164,11 +171,19 @@ def run(
             cpu_after = _cpu_seconds()
             with connection.cursor() as cursor:
                 after = _stats(cursor)
+                statements_after = _by_statement(cursor)
             counts = workload_counts(case_ids=accepted)
         finally:
             for worker in pool:
                 worker.stop()
     statements = after[0] - before[0]
+    per_statement = sorted(
+        (
+            (calls - statements_before.get(query, 0), query)
+            for query, calls in statements_after.items()
+        ),
+        reverse=True,
+    )
     transactions = after[1] - before[1]
     return {
         "cases": cases,
@@ -185,6 +200,11 @@ def run(
         "threads_per_worker": threads or None,
         "durable_commits": durability,
         "database_connection": "unix socket" if unix_socket else "tcp loopback",
+        "top_statements_per_case": [
+            [round(calls / cases, 1), " ".join(query.split())[:140]]
+            for calls, query in per_statement[:top]
+            if calls > 0
+        ],
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     }
 
@@ -206,6 +226,9 @@ def main() -> None:
         action="store_true",
         help="connect to PostgreSQL through its Unix-domain socket instead of TCP",
     )
+    parser.add_argument(
+        "--top", type=int, default=0, help="also list the N most frequent statements per case"
+    )
     arguments = parser.parse_args()
     result = run(
         cases=arguments.cases,
@@ -214,6 +237,7 @@ def main() -> None:
         durability=arguments.durability,
         threads=arguments.threads,
         unix_socket=arguments.unix_socket,
+        top=arguments.top,
     )
     print(json.dumps(result, ensure_ascii=False, indent=2))
 

@@ -42,21 +42,35 @@ def case_dispatch(*, case: Case, actor: Any = None, actor_label: str = "system")
         today = timezone.localdate()
         now = timezone.now()
         approvals = {
-            item.pk: Approval.objects.create(
-                case=case,
-                item=item,
-                department=item.department,
-                state=ApprovalState.WAITING if item.pk in waits_on else ApprovalState.PENDING,
-                # A waiting approval's time starts when it is unblocked.
-                due_date=None
-                if item.pk in waits_on
-                else add_working_days(today, item.promised_working_days),
-                started_at=None if item.pk in waits_on else now,
+            approval.item_id: approval
+            for approval in Approval.objects.bulk_create(
+                [
+                    Approval(
+                        case=case,
+                        item=item,
+                        department=item.department,
+                        state=ApprovalState.WAITING
+                        if item.pk in waits_on
+                        else ApprovalState.PENDING,
+                        # A waiting approval's time starts when it is unblocked.
+                        due_date=None
+                        if item.pk in waits_on
+                        else add_working_days(today, item.promised_working_days),
+                        started_at=None if item.pk in waits_on else now,
+                    )
+                    for item in items
+                ]
             )
-            for item in items
         }
-        for item_pk, producer_pks in waits_on.items():
-            approvals[item_pk].waits_for.set([approvals[pk] for pk in producer_pks])
+        Approval.waits_for.through.objects.bulk_create(
+            [
+                Approval.waits_for.through(
+                    from_approval=approvals[item_pk], to_approval=approvals[producer_pk]
+                )
+                for item_pk, producer_pks in waits_on.items()
+                for producer_pk in sorted(producer_pks)
+            ]
+        )
         for approval in approvals.values():
             if approval.state == ApprovalState.PENDING:
                 approval_start_after_commit(approval_id=approval.pk)

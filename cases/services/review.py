@@ -26,11 +26,15 @@ class DecisionReasonRequiredError(CaseError):
     pass
 
 
-def case_conclude_if_complete(*, case: Case) -> Case:
+def case_conclude_if_complete(*, case: Case, already_locked: bool = False) -> Case:
     """Conclude the case when every approval is final: ``APPROVED`` if none was
-    rejected, else ``DENIED``. Safe to call any number of times."""
+    rejected, else ``DENIED``. Safe to call any number of times. ``already_locked``:
+    the caller read ``case`` with ``select_for_update()`` in this transaction."""
     with joined_atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if already_locked and transaction.get_connection().in_atomic_block:
+            locked = case
+        else:
+            locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.state != CaseState.IN_REVIEW:
             return locked
         states = list(Approval.objects.filter(case=locked).values_list("state", flat=True))
@@ -38,17 +42,23 @@ def case_conclude_if_complete(*, case: Case) -> Case:
             return locked
         approved = ApprovalState.REJECTED not in states and ApprovalState.APPROVED in states
         return run_transition(
-            locked, "conclude", actor=None, actor_label="system", approved=approved
+            locked,
+            "conclude",
+            actor=None,
+            actor_label="system",
+            approved=approved,
+            already_locked=True,
         )
 
 
-def approval_unblock(*, approval: Approval) -> Approval:
+def approval_unblock(*, approval: Approval, already_locked: bool = False) -> Approval:
     """``WAITING → PENDING``: what it waited for exists; its promised days count from today."""
     approval = run_transition(
         approval,
         "unblock",
         actor=None,
         actor_label="system",
+        already_locked=already_locked,
         due_date=add_working_days(timezone.localdate(), approval.item.promised_working_days),
     )
     approval_start_after_commit(approval_id=approval.pk)
@@ -58,7 +68,12 @@ def approval_unblock(*, approval: Approval) -> Approval:
 def approval_after_approved(*, approval: Approval) -> None:
     """What a grant sets going, in the granting transaction: the certificate enters
     the library, approvals that waited only for it start, and the case concludes
-    if this was its last open approval."""
+    if this was its last open approval.
+
+    The case row is locked first: two grants in one case take turns here, so the
+    second sees the first (an approval waiting for both is started by the second,
+    and the case concluded once)."""
+    case = Case.objects.select_for_update().get(pk=approval.case_id)
     certificate_create_for_approval(approval=approval)
     dependents = (
         approval.unblocks.filter(state=ApprovalState.WAITING)
@@ -70,11 +85,16 @@ def approval_after_approved(*, approval: Approval) -> None:
             )
         )
         .select_related("item")
+        .select_for_update(of=("self",))
         .order_by("id")
     )
-    unblocked = [approval_unblock(approval=d) for d in dependents if not d.not_yet]
+    unblocked = [
+        approval_unblock(approval=dependent, already_locked=True)
+        for dependent in dependents
+        if not dependent.not_yet
+    ]
     if not unblocked:  # an approval it just started is open: the case cannot conclude yet
-        case_conclude_if_complete(case=approval.case)
+        case_conclude_if_complete(case=case, already_locked=True)
 
 
 def _void_blocked_dependents(*, approval: Approval) -> None:

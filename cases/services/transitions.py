@@ -77,12 +77,15 @@ def run_transition(
     event_kind: str = EventKind.TRANSITION,
     event_data: dict[str, Any] | None = None,
     is_public: bool = True,
+    already_locked: bool = False,
     **arguments: Any,
 ) -> Stateful:
     """Run ``instance.<transition>(**arguments)`` safely and return the saved, fresh row.
 
     ``actor`` is the user acting, or ``None`` for the system itself (a task, a
-    webhook), whose label goes into ``actor_label``.
+    webhook), whose label goes into ``actor_label``. ``already_locked`` says that the
+    caller read ``instance`` with ``select_for_update()`` in the current transaction,
+    so it is fresh and its row is held: it is not read again.
     """
     model = type(instance)
     field_name = _state_field_name(instance, transition)
@@ -91,10 +94,13 @@ def run_transition(
     # Inside the caller's transaction no savepoint of our own: every refusal below is
     # raised before anything is written; a failed write marks it for rollback.
     with joined_atomic():
-        locked = model.objects.select_for_update().get(pk=instance.pk)
-        # Related rows the caller already loaded (item, case, applicant...) stay
-        # usable: a transition changes state columns, never foreign keys.
-        locked._state.fields_cache.update(instance._state.fields_cache)
+        if already_locked and transaction.get_connection().in_atomic_block:
+            locked = instance
+        else:
+            locked = model.objects.select_for_update().get(pk=instance.pk)
+            # Related rows the caller already loaded (item, case, applicant...) stay
+            # usable: a transition changes state columns, never foreign keys.
+            locked._state.fields_cache.update(instance._state.fields_cache)
         current_state = getattr(locked, field_name)
         method = getattr(locked, transition)
         if not can_proceed(method):

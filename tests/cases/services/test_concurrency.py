@@ -119,3 +119,44 @@ def test_sqlite_runs_transactions_immediate():
     """The embedded mode's serialisation rests on this setting (SQLite ignores FOR UPDATE)."""
     if connection.vendor == "sqlite":
         assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_prerequisites_granted_at_once_start_the_approval_waiting_for_both_once(
+    department, reviewer, attempt
+):
+    """D needs the certificates of A and B. A and B are granted at the same moment by two
+    reviewers: whichever transaction comes second sees the first and starts D."""
+    from cases.services.dispatch import case_dispatch
+    from tests.factories import (
+        CertificateTypeFactory,
+        MaterialRequirementFactory,
+        MaterialTypeFactory,
+    )
+
+    produced = [
+        CertificateTypeFactory(code=f"PRE_{name}_{attempt}", issuing_department=department)
+        for name in "AB"
+    ]
+    first, second = (ServiceItemFactory(department=department, produces=c) for c in produced)
+    waiting = ServiceItemFactory(department=department)
+    for certificate_type in produced:
+        MaterialRequirementFactory(
+            item=waiting, material_type=MaterialTypeFactory(satisfied_by=certificate_type)
+        )
+    case = case_dispatch(case=CaseFactory(state=CaseState.ACCEPTED, items=[first, second, waiting]))
+    approvals = {a.item_id: a for a in Approval.objects.filter(case=case)}
+    assert approvals[waiting.pk].state == ApprovalState.WAITING
+    for item in (first, second):  # their checks ran after the dispatch committed
+        assert Approval.objects.get(pk=approvals[item.pk].pk).state == ApprovalState.IN_REVIEW
+    outcomes = _race(
+        [
+            lambda: approval_approve(approval=approvals[first.pk], actor=reviewer, note="同意"),
+            lambda: approval_approve(approval=approvals[second.pk], actor=reviewer, note="同意"),
+        ]
+    )
+    assert all(isinstance(outcome, Approval) for outcome in outcomes), outcomes
+    started = Approval.objects.get(pk=approvals[waiting.pk].pk)
+    assert started.state != ApprovalState.WAITING
+    assert CaseEvent.objects.filter(approval=started, name="unblock").count() == 1
