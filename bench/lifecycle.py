@@ -35,11 +35,14 @@ sys.path.insert(0, str(ROOT))
 from tools.servers import CeleryWorker, postgres_server, redis_server  # noqa: E402
 
 
-def _cpu_seconds() -> dict[str, float]:
-    """CPU time (user + system) used so far by the PostgreSQL, Celery and Redis processes
-    and by this process, read from /proc: where a case's cost goes."""
+def _process_table() -> dict[int, tuple[int, float, str]]:
+    """pid → (parent pid, CPU seconds, command line) for every process, from /proc.
+
+    The CPU seconds are the process's own user + system time plus that of its children
+    that have exited and been waited for (``cutime``/``cstime``): PostgreSQL backends and
+    pool processes that come and go are counted by their parent."""
     tick = os.sysconf("SC_CLK_TCK")
-    totals = {"postgres": 0.0, "celery": 0.0, "redis": 0.0, "driver": 0.0}
+    table = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -48,20 +51,57 @@ def _cpu_seconds() -> dict[str, float]:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        used = (int(fields[11]) + int(fields[12])) / tick
-        if int(entry.name) == os.getpid():
-            totals["driver"] += used
-        elif "celery" in command and "worker" in command:
-            totals["celery"] += used
-        elif command.startswith("postgres") or "/postgres " in command:
-            totals["postgres"] += used
-        elif "redis-server" in command:
-            totals["redis"] += used
+        used = sum(int(value) for value in fields[11:15]) / tick
+        table[int(entry.name)] = (int(fields[1]), used, command)
+    return table
+
+
+def _tree_seconds(table: dict[int, tuple[int, float, str]], roots: set[int]) -> float:
+    """CPU seconds of the processes ``roots`` and all their descendants."""
+    members, grew = set(roots) & set(table), True
+    while grew:
+        found = {pid for pid, (parent, _, _) in table.items() if parent in members} - members
+        members |= found
+        grew = bool(found)
+    return sum(table[pid][1] for pid in members)
+
+
+def _cpu_seconds(roots: dict[str, set[int]]) -> dict[str, float]:
+    """CPU time used so far by this run's PostgreSQL, Celery workers and Redis (each
+    process tree from its root), and by this process: where a case's cost goes. Other
+    programs on the machine (another PostgreSQL, say) are not counted."""
+    table = _process_table()
+    totals = {name: _tree_seconds(table, pids) for name, pids in roots.items()}
+    own = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+    totals["driver"] = (int(own[11]) + int(own[12])) / os.sysconf("SC_CLK_TCK")
     return totals
 
 
+def _roots(cursor, redis_url: str, workers: list) -> dict[str, set[int]]:
+    """The root process of this run's PostgreSQL server (the parent of our backend),
+    Redis server (by its port) and Celery workers."""
+    cursor.execute("SELECT pg_backend_pid()")
+    backend = cursor.fetchone()[0]
+    table = _process_table()
+    port = redis_url.rsplit(":", 1)[1].split("/")[0]
+    return {
+        "postgres": {table[backend][0]},
+        "celery": {worker.process.pid for worker in workers},
+        "redis": {
+            pid
+            for pid, (_, _, command) in table.items()
+            if "redis-server" in command and f":{port}" in command
+        },
+    }
+
+
+# PostgreSQL's own foreign-key checks (``SELECT 1 FROM ONLY ... FOR KEY SHARE OF x``,
+# run by its triggers) show up in pg_stat_statements too; they are not ours.
+OURS = "query NOT LIKE '%FOR KEY SHARE OF x%'"
+
+
 def _stats(cursor) -> tuple[int, int]:
-    cursor.execute("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements")
+    cursor.execute(f"SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE {OURS}")
     statements = int(cursor.fetchone()[0])
     cursor.execute(
         "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
@@ -70,7 +110,7 @@ def _stats(cursor) -> tuple[int, int]:
 
 
 def _by_statement(cursor) -> dict[str, int]:
-    cursor.execute("SELECT query, sum(calls) FROM pg_stat_statements GROUP BY query")
+    cursor.execute(f"SELECT query, sum(calls) FROM pg_stat_statements WHERE {OURS} GROUP BY query")
     return {query: int(calls) for query, calls in cursor.fetchall()}
 
 
@@ -163,12 +203,14 @@ def run(
             with connection.cursor() as cursor:
                 before = _stats(cursor)
                 statements_before = _by_statement(cursor)
-            cpu_before = _cpu_seconds()
+            with connection.cursor() as cursor:
+                roots = _roots(cursor, redis_url, pool)
+            cpu_before = _cpu_seconds(roots)
             started = time.perf_counter()
             accepted = workload_accept(case_ids=prepared)
             workload_wait(case_ids=accepted, timeout=1800, poll=0.25)
             elapsed = time.perf_counter() - started
-            cpu_after = _cpu_seconds()
+            cpu_after = _cpu_seconds(roots)
             with connection.cursor() as cursor:
                 after = _stats(cursor)
                 statements_after = _by_statement(cursor)

@@ -57,6 +57,26 @@ def _event_targets(instance: models.Model) -> dict[str, Any]:
     return {"case_id": instance.case_id, "certificate": instance}
 
 
+def _column_values(instance: models.Model) -> dict[str, Any]:
+    return {
+        field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields
+    }
+
+
+def _changed_fields(instance: models.Model, before: dict[str, Any]) -> list[str]:
+    """The columns the transition changed, and those saved on every save (``auto_now``):
+    the UPDATE writes only these (the row is locked, nothing else can have changed)."""
+    return [
+        field.attname
+        for field in instance._meta.concrete_fields
+        if not field.primary_key
+        and (
+            getattr(field, "auto_now", False)
+            or getattr(instance, field.attname) != before[field.attname]
+        )
+    ]
+
+
 def joined_atomic() -> contextlib.AbstractContextManager:
     """``transaction.atomic()`` when there is no transaction yet; inside one, nothing:
     the caller's transaction holds the work, without a savepoint (two statements saved).
@@ -129,10 +149,11 @@ def run_transition(
                 _("您没有权限对%(what)s执行「%(action)s」。")
                 % {"what": _describe(locked), "action": label}
             )
+        before = _column_values(locked)
         method(**arguments)
         with transaction.atomic(savepoint=False):
             try:
-                locked.save()
+                locked.save(update_fields=_changed_fields(locked, before))
             except ConcurrentTransition:
                 # Only reachable where the row lock is not honoured; the mixin's
                 # conditional UPDATE caught the race instead.

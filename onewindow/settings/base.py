@@ -138,6 +138,9 @@ REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Keep the database connection from task to task (onewindow/celery.py closes it the
+# way Django does between requests: when older than CONN_MAX_AGE, or broken).
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

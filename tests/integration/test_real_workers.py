@@ -134,3 +134,33 @@ def test_cases_survive_a_killed_worker_and_a_broker_restart(full_mode, tmp_path)
     assert counts["open_jobs"] == 0
     assert counts["invariants"] == dict.fromkeys(counts["invariants"], 0)
     # Workers here consume the approval queue only; rendering waits on "documents".
+
+
+def _sessions() -> int:
+    """Connections PostgreSQL has accepted so far into this database (PostgreSQL 14+)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return int(cursor.fetchone()[0])
+
+
+def test_a_worker_keeps_its_database_connection_from_task_to_task(full_mode, tmp_path):
+    """Celery's Django fix-up would open a new connection for every task; ours keeps it."""
+    _redis, env = full_mode
+    demo_load(force=True)
+    worker = CeleryWorker("keep", env, python=sys.executable, cwd=ROOT, log_dir=tmp_path)
+    worker.start()
+    try:
+        worker.wait_ready()
+        before = _sessions()
+        case_ids = json.loads(
+            _manage(env, "-m", "bench.workload", "accept", "--cases", "20")
+        )  # 20 dispatch jobs and 20 more approval messages for the one worker
+        deadline = time.monotonic() + 120
+        while _concluded(case_ids) < len(case_ids):
+            assert time.monotonic() < deadline, workload_counts(case_ids=case_ids)
+            time.sleep(0.2)
+    finally:
+        worker.stop()
+    opened = _sessions() - before
+    # The driver process and this test's polling open a few; 40 tasks must not add 40.
+    assert opened < 10, opened
