@@ -110,8 +110,11 @@ def _stats(cursor) -> tuple[int, int]:
 
 
 def _by_statement(cursor) -> dict[str, int]:
-    cursor.execute(f"SELECT query, sum(calls) FROM pg_stat_statements WHERE {OURS} GROUP BY query")
-    return {query: int(calls) for query, calls in cursor.fetchall()}
+    cursor.execute(
+        "SELECT query, sum(calls), sum(total_exec_time + total_plan_time) "
+        "FROM pg_stat_statements GROUP BY query"
+    )
+    return {query: (int(calls), float(ms)) for query, calls, ms in cursor.fetchall()}
 
 
 DURABILITY = {
@@ -221,8 +224,12 @@ def run(
     statements = after[0] - before[0]
     per_statement = sorted(
         (
-            (calls - statements_before.get(query, 0), query)
-            for query, calls in statements_after.items()
+            (
+                calls - statements_before.get(query, (0, 0.0))[0],
+                ms - statements_before.get(query, (0, 0.0))[1],
+                query,
+            )
+            for query, (calls, ms) in statements_after.items()
         ),
         reverse=True,
     )
@@ -242,9 +249,11 @@ def run(
         "threads_per_worker": threads or None,
         "durable_commits": durability,
         "database_connection": "unix socket" if unix_socket else "tcp loopback",
+        # [calls per case, milliseconds per case in PostgreSQL (planning + execution,
+        # lock waits included), the statement]; PostgreSQL's own foreign-key checks too.
         "top_statements_per_case": [
-            [round(calls / cases, 1), " ".join(query.split())[:140]]
-            for calls, query in per_statement[:top]
+            [round(calls / cases, 1), round(ms / cases, 2), " ".join(query.split())[:140]]
+            for calls, ms, query in per_statement[:top]
             if calls > 0
         ],
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",

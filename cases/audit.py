@@ -1,17 +1,17 @@
 """The hash chain that makes the audit tables tamper-evident.
 
 Each row of an append-only table (``CaseEvent``, ``Verification``, ``CourierEvent``) carries its
-position in its table's chain, the hash of the row before it, and its own hash
+position in one of its table's chains, the hash of the row before it, and its own hash
 over its content, position and that previous hash. Changing, removing or
 inserting a row anywhere breaks the chain from that row on;
 ``manage.py verify_audit`` names the first broken row.
 
-Concurrency: the chain is serialised on one ``AuditChainHead`` row per table,
-locked (``SELECT ... FOR UPDATE``) only when the audit row is inserted, which
-services do as the last write of their transaction; the critical section is
-that lock, one INSERT and one UPDATE. On SQLite the ``IMMEDIATE`` transactions
-already serialise writers. A unique position per table backs it: a fork would
-be a duplicate key, never a silent branch.
+Concurrency: each table is split into ``AUDIT_CHAINS`` chains by case, and a
+chain is serialised on its own ``AuditChainHead`` row, locked (``SELECT ... FOR
+UPDATE``) when the transaction adds its first row to that chain and held until
+commit; work on different cases rarely queues. On SQLite the ``IMMEDIATE``
+transactions already serialise writers. A unique position per chain backs it: a
+fork would be a duplicate key, never a silent branch.
 
 The hashed fields are listed here, not taken from the model, so that a field
 added to a model later does not silently change the hash of older rows: add it
@@ -46,6 +46,7 @@ HASHED_FIELDS: dict[str, tuple[str, ...]] = {
         "data",
         "is_public",
         "created_at",
+        "chain",
     ),
     "cases.verification": (
         "registry_id",
@@ -60,6 +61,7 @@ HASHED_FIELDS: dict[str, tuple[str, ...]] = {
         "response_sha256",
         "created_at",
         "log_key",
+        "chain",
     ),
     "cases.courierevent": (
         "courier",
@@ -70,6 +72,7 @@ HASHED_FIELDS: dict[str, tuple[str, ...]] = {
         "body_sha256",
         "payload",
         "received_at",
+        "chain",
     ),
 }
 
@@ -77,7 +80,26 @@ HASHED_FIELDS: dict[str, tuple[str, ...]] = {
 # Fields added to a table after rows were chained: hashed only when set, so older
 # rows (where they are empty) keep their hash, and setting or clearing one later
 # still breaks the chain at that row.
-ADDED_LATER: frozenset[str] = frozenset({"cases.verification.log_key"})
+ADDED_LATER: frozenset[str] = frozenset(
+    {
+        "cases.verification.log_key",
+        "cases.caseevent.chain",
+        "cases.verification.chain",
+        "cases.courierevent.chain",
+    }
+)
+
+# Each audit table is split into this many chains, each with its own head, so that
+# transactions about different cases do not queue for one lock. A row's chain is its
+# ``audit_chain_key()`` (the case) modulo this; chain 0 is stored as empty, like the
+# rows from before the split. Changing it later is safe: rows keep the chain they
+# were written in, and verification walks every chain it finds.
+AUDIT_CHAINS = 16
+
+
+def chain_head_name(table: str, chain: int | None) -> str:
+    """The ``AuditChainHead`` name of a table's chain (chain 0: the table's name alone)."""
+    return f"{table}/{chain}" if chain else table
 
 
 def _canonical(value: Any) -> Any:
@@ -126,7 +148,8 @@ def chain_insert(row: models.Model, insert: Any) -> None:
     only if nothing moved it — a savepoint rolled back, say) and the INSERT. When the
     condition fails, the head is locked and read again.
     """
-    name = row._meta.label_lower
+    row.chain = (row.audit_chain_key() % AUDIT_CHAINS) or None  # type: ignore[attr-defined]
+    name = chain_head_name(row._meta.label_lower, row.chain)  # type: ignore[attr-defined]
     # No savepoint: any error here aborts the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):
         connection = transaction.get_connection()

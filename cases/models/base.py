@@ -3,10 +3,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from .. import audit
 from ..exceptions import AppendOnlyError
+
+
+def chain_position_unique(name: str) -> models.UniqueConstraint:
+    """No two rows at one position of one chain (chain 0 is stored empty)."""
+    return models.UniqueConstraint(Coalesce("chain", Value(0)), F("chain_position"), name=name)
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -27,7 +34,11 @@ class AppendOnlyModel(models.Model):
     it is inserted: changing a row afterwards, even in the database, shows.
     """
 
-    chain_position = models.BigIntegerField(_("链序号"), unique=True, null=True, editable=False)
+    # Which of the table's chains the row is in (``audit.AUDIT_CHAINS`` of them, chosen by
+    # ``audit_chain_key``); empty for chain 0, which holds every row from before chains
+    # were split. The position is unique within the chain (each model's constraint).
+    chain = models.PositiveSmallIntegerField(_("链"), null=True, blank=True, editable=False)
+    chain_position = models.BigIntegerField(_("链序号"), null=True, editable=False)
     previous_hash = models.CharField(_("前一记录哈希"), max_length=64, blank=True, editable=False)
     row_hash = models.CharField(_("本记录哈希"), max_length=64, blank=True, editable=False)
 
@@ -43,6 +54,11 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError(_("审计记录只能追加，不能删除。"))
+
+    def audit_chain_key(self) -> int:
+        """Rows with the same key share a chain; the chain is the key modulo
+        ``audit.AUDIT_CHAINS``. Rows of one case go together."""
+        return 0
 
 
 class AuditChainHead(models.Model):

@@ -22,7 +22,7 @@ from ..constants import (
     VisitReason,
 )
 from .applicants import Applicant
-from .base import AppendOnlyModel
+from .base import AppendOnlyModel, chain_position_unique
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -302,9 +302,13 @@ class CaseEvent(AppendOnlyModel):
         verbose_name = _("办件事件")
         verbose_name_plural = _("办件事件")
         indexes = [models.Index(fields=["case", "created_at"], name="case_event_timeline")]
+        constraints = [chain_position_unique("case_event_chain_position")]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.name} {self.from_state}→{self.to_state}"
+
+    def audit_chain_key(self) -> int:
+        return self.case_id or 0
 
 
 class Visit(models.Model):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..constants import DELIVERY_ACTIVE_STATUSES, BookingStatus, CourierCompany, DeliveryStatus
-from .base import AppendOnlyModel
+from .base import AppendOnlyModel, chain_position_unique
 from .cases import Case
 
 
@@ -116,7 +116,8 @@ class CourierEvent(AppendOnlyModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["courier", "event_id"], name="courier_event_unique_event"
-            )
+            ),
+            chain_position_unique("courier_event_chain_position"),
         ]
 
     def __str__(self) -> str:

@@ -11,7 +11,7 @@ from departments.models import Department, MaterialType, Registry, ServiceItem
 
 from ..constants import MaterialStatus, VerificationOutcome
 from .applicants import Applicant
-from .base import AppendOnlyModel
+from .base import AppendOnlyModel, chain_position_unique
 from .cases import Case
 
 
@@ -74,8 +74,12 @@ class Verification(AppendOnlyModel):
         verbose_name_plural = _("数据查询记录")
         constraints = [
             models.CheckConstraint(condition=~Q(purpose=""), name="verification_has_purpose"),
+            chain_position_unique("verification_chain_position"),
         ]
         indexes = [models.Index(fields=["applicant", "-created_at"], name="verification_applicant")]
+
+    def audit_chain_key(self) -> int:
+        return self.case_id or 0
 
     def __str__(self) -> str:
         return f"{self.registry.code} {mask_id_number(self.subject_id)} {self.outcome}"

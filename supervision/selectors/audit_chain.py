@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db import models
 
-from cases.audit import GENESIS_HASH, row_digest
+from cases.audit import GENESIS_HASH, chain_head_name, row_digest
 from cases.models import AuditChainHead, CaseEvent, CourierEvent, Verification
 
 AUDITED_MODELS: tuple[type[models.Model], ...] = (CaseEvent, Verification, CourierEvent)
@@ -27,21 +27,49 @@ class ChainReport:
         return not self.problem
 
 
-def _walk(model: type[models.Model]) -> ChainReport:
+def _walk(model: type[models.Model]) -> list[ChainReport]:
+    """One report per chain of the table (``cases/audit.py`` splits each table)."""
     table = model._meta.label_lower
     unchained = model.objects.filter(chain_position__isnull=True).order_by("pk").first()
     if unchained is not None:
-        return ChainReport(
-            table=table,
-            rows=0,
-            head_hash="",
-            broken_row_id=unchained.pk,
-            problem="row is not in the chain (no position): inserted outside the application",
+        return [
+            ChainReport(
+                table=table,
+                rows=0,
+                head_hash="",
+                broken_row_id=unchained.pk,
+                problem="row is not in the chain (no position): inserted outside the application",
+            )
+        ]
+    heads = {
+        head.name: head
+        for head in AuditChainHead.objects.filter(
+            models.Q(name=table) | models.Q(name__startswith=f"{table}/")
         )
+    }
+    chains = set(model.objects.values_list("chain", flat=True).distinct())
+    for name in heads:
+        chains.add(int(name.rsplit("/", 1)[1]) if "/" in name else None)
+    chains.add(None)  # chain 0 is reported even when empty
+    return [
+        _walk_chain(model, chain, heads.get(chain_head_name(table, chain)))
+        for chain in sorted(chains, key=lambda chain: chain or 0)
+    ]
+
+
+def _walk_chain(
+    model: type[models.Model], chain: int | None, head: AuditChainHead | None
+) -> ChainReport:
+    table = chain_head_name(model._meta.label_lower, chain)
     expected_position, previous_hash, rows = 1, GENESIS_HASH, 0
-    # Rows are inserted under the chain lock, so ids grow with chain positions; walking
-    # by id, a row whose position was edited is itself the one named.
-    for row in model.objects.order_by("pk").iterator(chunk_size=BATCH_SIZE):
+    # Rows are inserted under their chain's lock, so ids grow with chain positions;
+    # walking by id, a row whose position was edited is itself the one named.
+    in_chain = (
+        model.objects.filter(chain__isnull=True)
+        if chain is None
+        else model.objects.filter(chain=chain)
+    )
+    for row in in_chain.order_by("pk").iterator(chunk_size=BATCH_SIZE):
         problem = ""
         if row.chain_position != expected_position:
             problem = (
@@ -64,7 +92,6 @@ def _walk(model: type[models.Model]) -> ChainReport:
         rows += 1
         expected_position += 1
         previous_hash = row.row_hash
-    head = AuditChainHead.objects.filter(name=table).first()
     head_position = head.position if head else 0
     head_hash = head.last_hash if head else GENESIS_HASH
     if head_position != rows or head_hash != previous_hash:
@@ -82,5 +109,5 @@ def _walk(model: type[models.Model]) -> ChainReport:
 
 
 def audit_chains_verify() -> list[ChainReport]:
-    """One report per audited table; a broken chain names its first broken row."""
-    return [_walk(model) for model in AUDITED_MODELS]
+    """One report per chain of each audited table; a broken chain names its first broken row."""
+    return [report for model in AUDITED_MODELS for report in _walk(model)]

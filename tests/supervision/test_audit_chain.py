@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from cases.audit import GENESIS_HASH, HASHED_FIELDS
+from cases.audit import AUDIT_CHAINS, GENESIS_HASH, HASHED_FIELDS, chain_head_name
 from cases.constants import CaseState, EventKind, VerificationOutcome
 from cases.exceptions import AppendOnlyError
 from cases.models import AuditChainHead, CaseEvent, Verification
@@ -55,6 +55,11 @@ def make_verifications(count: int) -> list[Verification]:
     ]
 
 
+def chain_name(row) -> str:
+    """How verify_audit names the row's chain: the table, and the chain if not 0."""
+    return chain_head_name(row._meta.label_lower, row.chain)
+
+
 def verify_output() -> str:
     with pytest.raises(CommandError) as error:
         call_command("verify_audit")
@@ -73,16 +78,36 @@ def raw_update(model, row_id: int, column: str, value) -> None:
 def test_rows_are_chained_as_they_are_inserted(clerk):
     case = CaseFactory(state=CaseState.SUBMITTED)
     case_accept(case=case, actor=clerk)  # the transition service writes its event
-    events = make_events(3)
+    for _ in range(3):
+        CaseEvent.objects.create(case=case, kind=EventKind.NOTE, name="note", note="备注")
     rows = list(CaseEvent.objects.order_by("chain_position"))
     assert [row.chain_position for row in rows] == [1, 2, 3, 4]
+    assert {row.chain for row in rows} == {(case.pk % AUDIT_CHAINS) or None}  # the case's chain
     assert rows[0].previous_hash == GENESIS_HASH
     for before, after in zip(rows, rows[1:], strict=False):
         assert after.previous_hash == before.row_hash
     assert len({row.row_hash for row in rows}) == 4
-    head = AuditChainHead.objects.get(name="cases.caseevent")
+    head = AuditChainHead.objects.get(name=chain_name(rows[0]))
     assert (head.position, head.last_hash) == (4, rows[-1].row_hash)
-    assert events[-1].row_hash == rows[-1].row_hash
+
+
+@pytest.mark.django_db
+def test_rows_of_cases_in_different_chains_are_numbered_apart():
+    first = CaseFactory()
+    while (second := CaseFactory()).pk % AUDIT_CHAINS == first.pk % AUDIT_CHAINS:
+        pass
+    for case in (first, second, first):
+        CaseEvent.objects.create(case=case, kind=EventKind.NOTE, name="note", note="备注")
+    positions = {
+        case.pk: list(
+            CaseEvent.objects.filter(case=case)
+            .order_by("pk")
+            .values_list("chain_position", flat=True)
+        )
+        for case in (first, second)
+    }
+    assert positions == {first.pk: [1, 2], second.pk: [1]}
+    assert all(report.is_intact for report in audit_chains_verify())
 
 
 @pytest.mark.django_db
@@ -91,11 +116,11 @@ def test_verify_audit_passes_on_an_untouched_trail():
     make_verifications(2)
     reports = audit_chains_verify()
     assert all(report.is_intact for report in reports)
-    assert {report.table: report.rows for report in reports} == {
-        "cases.caseevent": 3,
-        "cases.verification": 2,
-        "cases.courierevent": 0,
-    }
+    rows: dict[str, int] = {}
+    for report in reports:  # "cases.caseevent/5": chain 5 of the table
+        table = report.table.split("/")[0]
+        rows[table] = rows.get(table, 0) + report.rows
+    assert rows == {"cases.caseevent": 3, "cases.verification": 2, "cases.courierevent": 0}
     call_command("verify_audit")  # no error
 
 
@@ -124,7 +149,7 @@ def test_editing_any_event_column_in_the_database_breaks_the_chain_at_that_row(c
         )
     raw_update(CaseEvent, target.pk, column, value)
     message = verify_output()
-    assert f"cases.caseevent: chain broken at row id={target.pk}" in message
+    assert f"{chain_name(target)}: chain broken at row id={target.pk}" in message
 
 
 @pytest.mark.django_db
@@ -136,7 +161,7 @@ def test_editing_a_data_access_log_row_breaks_the_chain_at_that_row(column, valu
     rows = make_verifications(3)
     raw_update(Verification, rows[2].pk, column, value)
     message = verify_output()
-    assert f"cases.verification: chain broken at row id={rows[2].pk}" in message
+    assert f"{chain_name(rows[2])}: chain broken at row id={rows[2].pk}" in message
 
 
 @pytest.mark.django_db
@@ -200,8 +225,10 @@ def test_every_column_of_an_audit_row_is_hashed():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_inserts_keep_one_unbroken_chain():
-    """Parallel workers (threads with their own connections) write events at once: no fork."""
+def test_concurrent_inserts_keep_every_chain_unbroken():
+    """Parallel workers (threads with their own connections) write events at once, each
+    for its own case and for one case they all share (so one chain is contended): no fork."""
+    shared = CaseFactory()
     cases = [CaseFactory() for _ in range(6)]
     per_thread = 5
     barrier = threading.Barrier(len(cases))
@@ -211,10 +238,11 @@ def test_concurrent_inserts_keep_one_unbroken_chain():
         try:
             barrier.wait()
             for index in range(per_thread):
-                with transaction.atomic():
-                    CaseEvent.objects.create(
-                        case=case, kind=EventKind.NOTE, name="note", note=f"{case.pk}-{index}"
-                    )
+                for target in (case, shared):
+                    with transaction.atomic():
+                        CaseEvent.objects.create(
+                            case=target, kind=EventKind.NOTE, name="note", note=f"{case.pk}-{index}"
+                        )
         except BaseException as error:  # noqa: BLE001 - the test reports it
             errors.append(error)
         finally:
@@ -226,12 +254,16 @@ def test_concurrent_inserts_keep_one_unbroken_chain():
     for thread in threads:
         thread.join(timeout=120)
     assert errors == []
-    total = len(cases) * per_thread
-    assert sorted(CaseEvent.objects.values_list("chain_position", flat=True)) == list(
-        range(1, total + 1)
-    )
-    report = audit_chains_verify()[0]
-    assert report.is_intact and report.rows == total
+    total = 2 * len(cases) * per_thread
+    by_chain: dict[int | None, list[int]] = {}
+    for chain, position in CaseEvent.objects.values_list("chain", "chain_position"):
+        by_chain.setdefault(chain, []).append(position)
+    for positions in by_chain.values():  # every chain numbered 1..n without a gap or a fork
+        assert sorted(positions) == list(range(1, len(positions) + 1))
+    assert len(by_chain[(shared.pk % AUDIT_CHAINS) or None]) >= len(cases) * per_thread
+    reports = [r for r in audit_chains_verify() if r.table.startswith("cases.caseevent")]
+    assert all(report.is_intact for report in reports)
+    assert sum(report.rows for report in reports) == total
 
 
 @pytest.mark.django_db
