@@ -3,7 +3,7 @@ with 1,000,000 cases in PostgreSQL and 50 concurrent clients.
 
     .venv/bin/python -m bench.tracking                     # 1,000,000 cases, 50 clients, 30 s
     .venv/bin/python -m bench.tracking --cases 100000 --seconds 20
-    .venv/bin/python -m bench.tracking --hold              # fill, print the URLs, keep serving
+    .venv/bin/python -m bench.tracking --hold              # start the servers, print their URLs
     .venv/bin/python -m bench.tracking --database-url ... --redis-url ...   # reuse a filled one
 
 It starts its own PostgreSQL and Redis (full mode: the per-client failure counters live
@@ -34,6 +34,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -171,7 +172,8 @@ def prepare(cases: int, out: Path) -> tuple[Path, Path, int]:
     if not Case.objects.exists():
         catalogue_import(path=ROOT / "departments" / "demo" / "catalogue.yaml")
         started = time.perf_counter()
-        fill(cases)
+        with contextlib.redirect_stdout(sys.stderr):  # stdout is for the figures only
+            fill(cases)
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE cases_case SET tracking_no = "
@@ -218,7 +220,10 @@ def _descendants(*roots: int) -> dict[int, tuple[str, float]]:
         fields = raw[raw.rindex(")") + 2 :].split()
         pid = int(entry.name)
         parents[pid] = int(fields[1])
-        stats[pid] = (name, (int(fields[11]) + int(fields[12])) / ticks)
+        # Own user + system time, plus that of children already reaped: PostgreSQL
+        # backends come and go (Django reconnects every CONN_MAX_AGE), their time ends
+        # up in the postmaster's.
+        stats[pid] = (name, sum(int(value) for value in fields[11:15]) / ticks)
     mine, frontier = {}, [os.getpid(), *roots]
     while frontier:
         parent = frontier.pop()
@@ -240,9 +245,14 @@ def _program(name: str) -> str:
 
 
 def cpu_by_program(before: dict, after: dict) -> Counter:
+    """CPU seconds per program between two snapshots. Summed over every process of each
+    snapshot, so a process that ended in between counts with what it used up to its end
+    (its parent's reaped-children time) minus what it had used at the first snapshot."""
     used: Counter = Counter()
-    for pid, (name, seconds) in after.items():
-        used[_program(name)] += seconds - before.get(pid, (name, 0.0))[1]
+    for name, seconds in after.values():
+        used[_program(name)] += seconds
+    for name, seconds in before.values():
+        used[_program(name)] -= seconds
     return used
 
 
@@ -325,7 +335,7 @@ def main() -> None:
     parser.add_argument("--modes", default="random,distinct")
     parser.add_argument("--database-url", help="an already filled database (default: start one)")
     parser.add_argument("--redis-url", help="a Redis to use (default: start one)")
-    parser.add_argument("--hold", action="store_true", help="fill, print the URLs, wait")
+    parser.add_argument("--hold", action="store_true", help="start the servers, print the URLs")
     parser.add_argument(
         "--count-cpu-under", type=int, nargs="*", default=[],
         help="pids whose descendants' CPU time counts too (a --hold run's servers)",
@@ -348,13 +358,23 @@ def main() -> None:
             "PUBLIC_BASE_URL": "http://127.0.0.1",
         }
         os.environ.update(env)
-        random_pairs, distinct_pairs, in_database = prepare(arguments.cases, out)
         if arguments.hold:
+            # Servers only: the first run given these URLs fills the database.
+            import django
+
+            django.setup()
+            from django.core.management import call_command
+
+            call_command("migrate", verbosity=0)
             print(f"--database-url {database_url} --redis-url {redis_url}", flush=True)
+            # SIGTERM (or SIGINT) stops the servers and removes their directories.
+            signal.signal(signal.SIGTERM, signal.default_int_handler)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             with contextlib.suppress(KeyboardInterrupt):
                 while True:
                     time.sleep(3600)
             return
+        random_pairs, distinct_pairs, in_database = prepare(arguments.cases, out)
         port = free_port()
         server = web_server(port, env, arguments)
         stack.callback(server.wait, timeout=30)
