@@ -45,11 +45,11 @@ ON_POSTGRESQL = connection.vendor == "postgresql"
 
 
 def _event(case, name, *, approval=None, note="", is_public=True, hours=0):
-    # Microsecond-precise times, and one exactly on the second (ISO 8601 then has no
-    # fraction); two events at the same time are ordered by id.
-    at = timezone.now().replace(microsecond=123456) + dt.timedelta(hours=hours)
-    if hours == 3:
-        at = at.replace(microsecond=0)
+    # Microsecond-precise times, one whose fraction ends in zeros (PostgreSQL writes
+    # ".12"), one exactly on the second (no fraction at all); two events at the same
+    # time are ordered by id.
+    microseconds = {2: 120000, 3: 0}.get(hours, 123456)
+    at = timezone.now().replace(microsecond=microseconds) + dt.timedelta(hours=hours)
     return CaseEvent.objects.create(
         case=case,
         approval=approval,
