@@ -25,6 +25,9 @@ function init(args)
          paths[#paths + 1] = "/api/v1/track/" .. number .. "/?id_suffix=" .. suffix
       end
    end
+   if #paths == 0 then
+      error("no (tracking number, suffix) pairs in " .. args[1])
+   end
    distinct = args[2] == "distinct"
    step = tonumber(args[3] or "1")
    position = id + 1 - step

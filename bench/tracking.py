@@ -197,9 +197,11 @@ def prepare(cases: int, out: Path) -> tuple[Path, Path, int]:
             [RANDOM_PAIRS + DISTINCT_PAIRS],
         )
         drawn = [f"{number} {suffix}\n" for number, suffix in cursor]
+    # A small database is split in half.
+    random_count = min(RANDOM_PAIRS, len(drawn) // 2)
     files = [out / "random.txt", out / "distinct.txt"]
-    files[0].write_text("".join(drawn[:RANDOM_PAIRS]))
-    files[1].write_text("".join(drawn[RANDOM_PAIRS:]))
+    files[0].write_text("".join(drawn[:random_count]))
+    files[1].write_text("".join(drawn[random_count:]))
     connection.close()
     return files[0], files[1], in_database
 
@@ -319,6 +321,7 @@ def measured(port: int, pairs: Path, mode: str, arguments) -> dict:
         "socket_errors": sum(
             result[key] for key in ("connect_errors", "read_errors", "write_errors", "timeouts")
         ),
+        # More than zero: the distinct list ran out and cases were asked for again.
         "distinct_file_wrapped": result["wraps"],
         "cpu_ms_per_request": {
             program: round(used * 1000 / requests, 3) for program, used in sorted(cpu.items())
