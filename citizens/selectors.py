@@ -97,9 +97,11 @@ def case_missing_materials(*, case: Case) -> list[dict[str, Any]]:
     case waits for materials, and every department's open supplement request."""
     missing: list[dict[str, Any]] = []
     if case.state == CaseState.PENDING_MATERIALS:
-        for material in CaseMaterial.objects.filter(
-            case=case, status=MaterialStatus.MISSING
-        ).select_related("material_type"):
+        for material in (
+            CaseMaterial.objects.filter(case=case, status=MaterialStatus.MISSING)
+            .select_related("material_type")
+            .order_by("id")
+        ):
             missing.append(
                 {
                     "material_type": material.material_type.code,

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 from rest_framework.throttling import BaseThrottle
 
@@ -40,16 +41,50 @@ class FailureLimit:
         return f"citizens:{self.scope}:{client_ident(request)}"
 
     def is_blocked(self, request: HttpRequest) -> bool:
-        return int(cache.get(self._key(request), 0)) >= self.limit
+        key = self._key(request)
+        backend = caches[DEFAULT_CACHE_ALIAS]
+        client = _redis_client(backend)
+        if client is not None:  # one GET (the key as Django's cache names it)
+            count = client.get(backend.make_and_validate_key(key))
+            return int(count or 0) >= self.limit
+        return int(backend.get(key, 0)) >= self.limit
 
     def record(self, request: HttpRequest) -> None:
         key = self._key(request)
+        backend = caches[DEFAULT_CACHE_ALIAS]
+        client = _redis_client(backend)
+        if client is not None:
+            # One round trip: the window starts at the first failure (SET NX with the
+            # expiry), then the count goes up; MULTI makes the pair atomic.
+            native_key = backend.make_and_validate_key(key)
+            with client.pipeline(transaction=True) as pipeline:
+                pipeline.set(native_key, 0, ex=self.window, nx=True)
+                pipeline.incr(native_key)
+                pipeline.execute()
+            return
         # The window starts at the first failure; add() is a no-op when the key exists.
-        cache.add(key, 0, timeout=self.window)
+        backend.add(key, 0, timeout=self.window)
         try:
-            cache.incr(key)
+            backend.incr(key)
         except ValueError:  # expired between add() and incr()
-            cache.set(key, 1, timeout=self.window)
+            backend.set(key, 1, timeout=self.window)
+
+
+def _redis_client(backend):  # type: ignore[no-untyped-def]
+    """The redis-py client behind Django's Redis cache, or None for any other cache.
+
+    Django's ``RedisCache`` builds a new client object (with its ~170 response
+    callbacks) for every operation, a visible share of a tracking lookup's CPU time;
+    the client is thread-safe over its connection pool, so one is kept per cache
+    object (Django keeps one cache object per thread). Counts stay readable through
+    ``cache.get``: Django stores integers as plain Redis integers."""
+    if not isinstance(backend, RedisCache):
+        return None
+    client = backend.__dict__.get("_onewindow_client")
+    if client is None:
+        client = backend._cache.get_client(write=True)
+        backend.__dict__["_onewindow_client"] = client
+    return client
 
 
 # Wrong or unknown tracking number / ID suffix: the page and the API share the count.

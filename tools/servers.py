@@ -49,6 +49,8 @@ def _pdf_toolchain_present() -> bool:
 
 # The browser tests drive Debian's Chromium through its own chromedriver: nothing downloaded.
 BROWSER_PACKAGES = ["chromium", "chromium-driver"]
+# The HTTP load generator of the public-tracking benchmark (a C program, Lua-scripted).
+LOAD_GENERATOR_PACKAGE = "wrk"
 
 
 def free_port() -> int:
@@ -76,6 +78,8 @@ def ensure_packages(*names: str) -> None:
         missing.extend(name for name in PDF_PACKAGES if not _debian_package_installed(name))
     if "chromium" in names and not (shutil.which("chromium") and shutil.which("chromedriver")):
         missing.extend(BROWSER_PACKAGES)
+    if "wrk" in names and shutil.which("wrk") is None:
+        missing.append(LOAD_GENERATOR_PACKAGE)
     if not missing:
         return
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
