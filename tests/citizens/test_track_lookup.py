@@ -41,7 +41,6 @@ from tests.factories import (
 from .conftest import OWNER_ID
 
 SUFFIX = OWNER_ID[-4:]
-ON_POSTGRESQL = connection.vendor == "postgresql"
 
 
 def _event(case, name, *, approval=None, note="", is_public=True, hours=0):
@@ -243,7 +242,7 @@ def test_wrong_suffix_unknown_and_malformed_numbers_cost_one_query_each(owner, i
         assert len(queries.captured_queries) == 1
 
 
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="the one-query path is PostgreSQL's")
+@pytest.mark.postgresql  # the one-query path is PostgreSQL's
 def test_on_postgresql_a_found_case_is_one_query_for_api_and_page(client, owner, item, other_item):
     case = _approved_with_certificates_and_parcel(owner, item, other_item)
     api = APIClient()
