@@ -13,6 +13,7 @@ Side effects are registered with ``transaction.on_commit`` by the caller.
 from __future__ import annotations
 
 import contextlib
+import copy
 from typing import Any, TypeVar
 
 from django.db import models, transaction
@@ -58,9 +59,13 @@ def _event_targets(instance: models.Model) -> dict[str, Any]:
 
 
 def _column_values(instance: models.Model) -> dict[str, Any]:
-    return {
-        field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields
-    }
+    """The row's values before the transition; JSON lists and dicts copied, so a
+    transition that changes one in place is still seen to change it."""
+    values = {}
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname)
+        values[field.attname] = copy.deepcopy(value) if isinstance(value, dict | list) else value
+    return values
 
 
 def _changed_fields(instance: models.Model, before: dict[str, Any]) -> list[str]:

@@ -304,3 +304,16 @@ def test_a_refused_transition_leaves_the_callers_transaction_usable_and_committi
     assert Case.objects.get(pk=other.pk).state == CaseState.ACCEPTED
     assert not CaseEvent.objects.filter(case=case).exists()
     assert CaseEvent.objects.filter(case=other, name="accept").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_columns_a_transition_writes_include_a_json_list_changed_in_place():
+    """Transitions write only changed columns; a list changed in place counts as changed."""
+    from cases.services.transitions import _changed_fields, _column_values
+
+    approval = ApprovalFactory(state=ApprovalState.PENDING, checks=[{"registry": "TAX"}])
+    before = _column_values(approval)
+    approval.checks.append({"registry": "SOCIAL"})  # in place, not a new list
+    assert set(_changed_fields(approval, before)) == {"checks", "updated_at"}
+    before = _column_values(approval)
+    assert _changed_fields(approval, before) == ["updated_at"]  # auto_now: always written
