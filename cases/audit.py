@@ -140,9 +140,9 @@ def row_digest(row: models.Model) -> str:
 
 
 def chain_insert(row: models.Model, insert: Any) -> None:
-    """Insert ``row`` (``insert()`` does the INSERT) as the next link of its table's chain.
+    """Insert ``row`` (``insert()`` does the INSERT) as the next link of its chain.
 
-    The first link a transaction adds to a table locks the table's head row and reads
+    The first link a transaction adds to a chain locks the chain's head row and reads
     it; the transaction remembers where it left the head, so each further link is one
     conditional UPDATE of the head (``WHERE position = … AND last_hash = …``, true
     only if nothing moved it — a savepoint rolled back, say) and the INSERT. When the
@@ -179,7 +179,7 @@ def _link(row: models.Model, position: int, last_hash: str) -> None:
 
 
 def _transaction_heads(connection: Any) -> dict[str, tuple[int, str]]:
-    """The heads this transaction has moved, by table; empty in a new transaction (the
+    """The heads this transaction has moved, by chain; empty in a new transaction (the
     outermost ``atomic`` block identifies the transaction and is kept alive with it)."""
     outermost = connection.atomic_blocks[0]
     remembered = getattr(connection, "_onewindow_audit_heads", None)
@@ -193,14 +193,14 @@ _HEAD_TABLE = "cases_auditchainhead"
 
 
 def _head_lock(cursor: Any, connection: Any, name: str) -> tuple[int, str]:
-    """Lock the table's head row (creating it on the first row ever) and read it."""
+    """Lock the chain's head row (creating it for the chain's first row) and read it."""
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     select = f"SELECT position, last_hash FROM {_HEAD_TABLE} WHERE name = %s{lock}"
     cursor.execute(select, [name])
     found = cursor.fetchone()
     if found is None:
-        # First row ever (or after a test flush): a concurrent creator makes this a
-        # no-op, and the lock below then waits for it.
+        # The chain's first row (or after a test flush): a concurrent creator makes
+        # this a no-op, and the lock below then waits for it.
         cursor.execute(
             f"INSERT INTO {_HEAD_TABLE} (name, position, last_hash) VALUES (%s, 0, %s) "
             "ON CONFLICT (name) DO NOTHING",
