@@ -9,10 +9,7 @@ company is called) or ``"http"`` (``HttpCourier`` posting JSON to
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from onewindow.edges import edge_backend
 
 from .base import Booking, Courier, CourierUnavailableError, Shipment
 from .fake import ConsoleCourier
@@ -29,22 +26,6 @@ __all__ = [
 ]
 
 
-@lru_cache(maxsize=4)
-def _backend(name: str, endpoint: str, timeout: float, token: str) -> Courier:
-    if name == "console":
-        return ConsoleCourier()
-    if name == "http":
-        if not endpoint:
-            raise ImproperlyConfigured("COURIER_BACKEND=http needs COURIER_HTTP_ENDPOINT")
-        return HttpCourier(endpoint=endpoint, timeout=timeout, token=token)
-    raise ImproperlyConfigured(f"COURIER_BACKEND must be 'console' or 'http', not {name!r}")
-
-
 def courier_backend() -> Courier:
     """The configured courier implementation (one per configuration and process)."""
-    return _backend(
-        getattr(settings, "COURIER_BACKEND", "console"),
-        getattr(settings, "COURIER_HTTP_ENDPOINT", ""),
-        float(getattr(settings, "COURIER_HTTP_TIMEOUT", 10.0)),
-        getattr(settings, "COURIER_HTTP_TOKEN", ""),
-    )
+    return edge_backend("COURIER", console=ConsoleCourier, http=HttpCourier, default_timeout=10.0)

@@ -7,10 +7,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from onewindow.edges import edge_backend
 
 from .base import SmsBackend, SmsUnavailableError
 from .console import ConsoleSmsBackend
@@ -25,22 +22,6 @@ __all__ = [
 ]
 
 
-@lru_cache(maxsize=4)
-def _backend(name: str, endpoint: str, timeout: float, token: str) -> SmsBackend:
-    if name == "console":
-        return ConsoleSmsBackend()
-    if name == "http":
-        if not endpoint:
-            raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_HTTP_ENDPOINT")
-        return HttpSmsBackend(endpoint=endpoint, timeout=timeout, token=token)
-    raise ImproperlyConfigured(f"SMS_BACKEND must be 'console' or 'http', not {name!r}")
-
-
 def sms_backend() -> SmsBackend:
     """The configured SMS implementation (one per configuration and process)."""
-    return _backend(
-        getattr(settings, "SMS_BACKEND", "console"),
-        getattr(settings, "SMS_HTTP_ENDPOINT", ""),
-        float(getattr(settings, "SMS_HTTP_TIMEOUT", 5.0)),
-        getattr(settings, "SMS_HTTP_TOKEN", ""),
-    )
+    return edge_backend("SMS", console=ConsoleSmsBackend, http=HttpSmsBackend, default_timeout=5.0)
