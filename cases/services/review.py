@@ -19,7 +19,7 @@ from ..models import Approval, Case
 from ..workdays import add_working_days, working_days_between
 from .issuance import certificate_create_for_approval
 from .queue import approval_start_after_commit
-from .transitions import joined_atomic, run_transition
+from .transitions import joined_atomic, row_locked, run_transition
 
 
 class DecisionReasonRequiredError(CaseError):
@@ -31,10 +31,7 @@ def case_conclude_if_complete(*, case: Case, already_locked: bool = False) -> Ca
     rejected, else ``DENIED``. Safe to call any number of times. ``already_locked``:
     the caller read ``case`` with ``select_for_update()`` in this transaction."""
     with joined_atomic():
-        if already_locked and transaction.get_connection().in_atomic_block:
-            locked = case
-        else:
-            locked = Case.objects.select_for_update().get(pk=case.pk)
+        locked = row_locked(case, already_locked=already_locked)
         if locked.state != CaseState.IN_REVIEW:
             return locked
         states = list(Approval.objects.filter(case=locked).values_list("state", flat=True))

@@ -92,6 +92,19 @@ def joined_atomic() -> contextlib.AbstractContextManager:
     return transaction.atomic()
 
 
+def row_locked(instance: Stateful, *, already_locked: bool = False) -> Stateful:
+    """``instance`` read again with ``SELECT ... FOR UPDATE`` in the current transaction;
+    or ``instance`` itself when the caller says it did that already (trusted only
+    inside a transaction, where the lock can still be held)."""
+    if already_locked and transaction.get_connection().in_atomic_block:
+        return instance
+    locked = type(instance).objects.select_for_update().get(pk=instance.pk)
+    # Related rows the caller already loaded (item, case, applicant...) stay usable:
+    # a transition changes state columns, never foreign keys.
+    locked._state.fields_cache.update(instance._state.fields_cache)
+    return locked
+
+
 def run_transition(
     instance: Stateful,
     transition: str,
@@ -119,13 +132,7 @@ def run_transition(
     # Inside the caller's transaction no savepoint of our own: every refusal below is
     # raised before anything is written; a failed write marks it for rollback.
     with joined_atomic():
-        if already_locked and transaction.get_connection().in_atomic_block:
-            locked = instance
-        else:
-            locked = model.objects.select_for_update().get(pk=instance.pk)
-            # Related rows the caller already loaded (item, case, applicant...) stay
-            # usable: a transition changes state columns, never foreign keys.
-            locked._state.fields_cache.update(instance._state.fields_cache)
+        locked = row_locked(instance, already_locked=already_locked)
         current_state = getattr(locked, field_name)
         method = getattr(locked, transition)
         if not can_proceed(method):
