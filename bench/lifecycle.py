@@ -32,45 +32,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.processes import Process, descendants, process_table  # noqa: E402
 from tools.servers import CeleryWorker, postgres_server, redis_server  # noqa: E402
 
 
-def _process_table() -> dict[int, tuple[int, float, str]]:
-    """pid → (parent pid, CPU seconds, command line) for every process, from /proc.
-
-    The CPU seconds are the process's own user + system time plus that of its children
-    that have exited and been waited for (``cutime``/``cstime``): PostgreSQL backends and
-    pool processes that come and go are counted by their parent."""
-    tick = os.sysconf("SC_CLK_TCK")
-    table = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        used = sum(int(value) for value in fields[11:15]) / tick
-        table[int(entry.name)] = (int(fields[1]), used, command)
-    return table
-
-
-def _tree_seconds(table: dict[int, tuple[int, float, str]], roots: set[int]) -> float:
+def _tree_seconds(table: dict[int, Process], roots: set[int]) -> float:
     """CPU seconds of the processes ``roots`` and all their descendants."""
-    members, grew = set(roots) & set(table), True
-    while grew:
-        found = {pid for pid, (parent, _, _) in table.items() if parent in members} - members
-        members |= found
-        grew = bool(found)
-    return sum(table[pid][1] for pid in members)
+    members = (set(roots) & set(table)) | descendants(table, roots)
+    return sum(table[pid].cpu_seconds for pid in members)
 
 
 def _cpu_seconds(roots: dict[str, set[int]]) -> dict[str, float]:
     """CPU time used so far by this run's PostgreSQL, Celery workers and Redis (each
     process tree from its root), and by this process: where a case's cost goes. Other
     programs on the machine (another PostgreSQL, say) are not counted."""
-    table = _process_table()
+    table = process_table()
     totals = {name: _tree_seconds(table, pids) for name, pids in roots.items()}
     own = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
     totals["driver"] = (int(own[11]) + int(own[12])) / os.sysconf("SC_CLK_TCK")
@@ -82,15 +58,15 @@ def _roots(cursor, redis_url: str, workers: list) -> dict[str, set[int]]:
     Redis server (by its port) and Celery workers."""
     cursor.execute("SELECT pg_backend_pid()")
     backend = cursor.fetchone()[0]
-    table = _process_table()
+    table = process_table()
     port = redis_url.rsplit(":", 1)[1].split("/")[0]
     return {
-        "postgres": {table[backend][0]},
+        "postgres": {table[backend].parent},
         "celery": {worker.process.pid for worker in workers},
         "redis": {
             pid
-            for pid, (_, _, command) in table.items()
-            if "redis-server" in command and f":{port}" in command
+            for pid, process in table.items()
+            if "redis-server" in process.command and f":{port}" in process.command
         },
     }
 

@@ -45,6 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.processes import descendants, process_table  # noqa: E402
 from tools.servers import (  # noqa: E402
     _wait_for_port,
     ensure_packages,
@@ -211,33 +212,14 @@ def prepare(cases: int, out: Path) -> tuple[Path, Path, int]:
 
 def _descendants(*roots: int) -> dict[int, tuple[str, float]]:
     """pid -> (program, user+system CPU seconds) for every process below this one (and
-    below ``roots``: the servers of a ``--hold`` run, when reusing them)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, int] = {}
-    stats: dict[int, tuple[str, float]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = (entry / "stat").read_text()
-        except OSError:
-            continue
-        name = raw[raw.index("(") + 1 : raw.rindex(")")]
-        fields = raw[raw.rindex(")") + 2 :].split()
-        pid = int(entry.name)
-        parents[pid] = int(fields[1])
-        # Own user + system time, plus that of children already reaped: PostgreSQL
-        # backends come and go (Django reconnects every CONN_MAX_AGE), their time ends
-        # up in the postmaster's.
-        stats[pid] = (name, sum(int(value) for value in fields[11:15]) / ticks)
-    mine, frontier = {}, [os.getpid(), *roots]
-    while frontier:
-        parent = frontier.pop()
-        for pid, ppid in parents.items():
-            if ppid == parent and pid not in mine:
-                mine[pid] = stats[pid]
-                frontier.append(pid)
-    return mine
+    below ``roots``: the servers of a ``--hold`` run, when reusing them). PostgreSQL
+    backends come and go (Django reconnects every CONN_MAX_AGE): their time ends up in
+    the postmaster's, which counts reaped children."""
+    table = process_table()
+    return {
+        pid: (table[pid].name, table[pid].cpu_seconds)
+        for pid in descendants(table, [os.getpid(), *roots])
+    }
 
 
 def _program(name: str) -> str:
