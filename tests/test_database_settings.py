@@ -27,7 +27,7 @@ def test_parameters_are_bound_on_the_server():
 
 def test_a_statement_run_five_times_on_a_connection_is_prepared_on_the_server():
     cases = CaseFactory.create_batch(6)
-    marker = "cases_case\".\"tracking_no\" = $1"
+    marker = 'cases_case"."tracking_no" = $1'
 
     for case in cases[:4]:
         Case.objects.get(tracking_no=case.tracking_no)

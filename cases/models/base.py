@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import models, router
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from .. import audit
 from ..exceptions import AppendOnlyError
+from ..precompiled import row_insert
 
 
 def chain_position_unique(name: str) -> models.UniqueConstraint:
@@ -50,7 +51,8 @@ class AppendOnlyModel(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError(_("审计记录只能追加，不能修改。"))
-        audit.chain_insert(self, lambda: super(AppendOnlyModel, self).save(*args, **kwargs))
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        audit.chain_insert(self, lambda: row_insert(self, using=using))
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError(_("审计记录只能追加，不能删除。"))

@@ -15,11 +15,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from departments.constants import RegistryKind
-from departments.models import Registry
+from departments.models import MaterialRequirement, Registry
 
 from ..constants import ApplicantKind, ApprovalState, EventKind, VerificationOutcome
 from ..exceptions import ConcurrentTransitionError, InvalidTransitionError
 from ..models import Approval
+from ..precompiled import Precompiled
 from .review import approval_after_approved
 from .sharing import RegistryReadRequest, registry_reads
 from .transitions import run_transition
@@ -45,12 +46,26 @@ CHECK_RULES: dict[str, tuple[set[str], Rule]] = {
 }
 
 
+_APPROVAL_WITH_CONTEXT = Precompiled(
+    lambda pk: Approval.objects.select_related(
+        "item__produces__issuing_department", "department", "case__applicant", "case__bundle"
+    ).filter(pk=pk)
+)
+_REQUIREMENTS = Precompiled(
+    lambda item: (
+        MaterialRequirement.objects.filter(item_id=item)
+        .select_related("material_type__verifiable_by")
+        .order_by("id")
+    )
+)
+
+
 def approval_registries(*, approval: Approval) -> list[Registry]:
     """The registries the item's requirements can be verified in, that describe this applicant."""
     kind = approval.case.applicant.kind
     registries = {
         requirement.material_type.verifiable_by.pk: requirement.material_type.verifiable_by
-        for requirement in approval.item.requirements.select_related("material_type__verifiable_by")
+        for requirement in _REQUIREMENTS.all(item=approval.item_id)
         if requirement.material_type.verifiable_by is not None
     }
     return sorted(
@@ -100,9 +115,7 @@ def approval_check(*, approval: Approval) -> list[dict[str, Any]]:
 
 def approval_run_checks(*, approval_id: int) -> Approval:
     """Run the checks of a ``PENDING`` approval and move it on. Running it again does nothing."""
-    approval = Approval.objects.select_related(
-        "item__produces__issuing_department", "department", "case__applicant", "case__bundle"
-    ).get(pk=approval_id)
+    approval = _APPROVAL_WITH_CONTEXT.get(pk=approval_id)
     if approval.state != ApprovalState.PENDING:
         return approval
     checks = approval_check(approval=approval)

@@ -3,22 +3,35 @@ except those waiting for a certificate another item of the same case produces.""
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from departments.models import MaterialRequirement, ServiceItem
+
 from ..constants import ApprovalState, CaseState
-from ..exceptions import ConcurrentTransitionError
 from ..models import Approval, Case
+from ..precompiled import Precompiled
 from ..workdays import add_working_days
 from .jobs import job_enqueue
 from .queue import approval_start_after_commit
-from .transitions import run_transition
+from .transitions import row_for_update, run_transition
+
+# The case's items, and the requirements of all of them in one read.
+_CASE_ITEMS = Precompiled(
+    lambda case: ServiceItem.objects.filter(cases__id=case).select_related("department", "produces")
+)
+_CASE_REQUIREMENTS = Precompiled(
+    lambda case: MaterialRequirement.objects.filter(item__cases__id=case).select_related(
+        "material_type"
+    )
+)
 
 
-def case_dispatch(*, case: Case, actor: Any = None, actor_label: str = "system") -> Case:
+def case_dispatch(
+    *, case: Case, actor: Any = None, actor_label: str = "system", already_locked: bool = False
+) -> Case:
     """``ACCEPTED → IN_REVIEW``: the departments see their approvals.
 
     Item B waits for item A when B requires a material that a certificate
@@ -26,19 +39,16 @@ def case_dispatch(*, case: Case, actor: Any = None, actor_label: str = "system")
     that need not wait starts at once, each as its own task, after commit.
     """
     with transaction.atomic():
-        case = run_transition(case, "dispatch", actor=actor, actor_label=actor_label)
-        items = list(
-            case.items.select_related("department", "produces").prefetch_related(
-                "requirements__material_type"
-            )
+        case = run_transition(
+            case, "dispatch", actor=actor, actor_label=actor_label, already_locked=already_locked
         )
+        items = _CASE_ITEMS.all(case=case.pk)
         producer_of = {item.produces_id: item for item in items if item.produces_id is not None}
         waits_on: dict[int, set[int]] = {}
-        for item in items:
-            for requirement in item.requirements.all():
-                producer = producer_of.get(requirement.material_type.satisfied_by_id)
-                if producer is not None and producer.pk != item.pk:
-                    waits_on.setdefault(item.pk, set()).add(producer.pk)
+        for requirement in _CASE_REQUIREMENTS.all(case=case.pk):
+            producer = producer_of.get(requirement.material_type.satisfied_by_id)
+            if producer is not None and producer.pk != requirement.item_id:
+                waits_on.setdefault(requirement.item_id, set()).add(producer.pk)
         today = timezone.localdate()
         now = timezone.now()
         approvals = {
@@ -89,8 +99,7 @@ def case_dispatch_after_commit(*, case_id: int) -> None:
 
 def case_dispatch_job(*, case_id: int) -> None:
     """The outbox handler: dispatch an ``ACCEPTED`` case; any other state means it is done."""
-    case = Case.objects.get(pk=case_id)
-    if case.state != CaseState.ACCEPTED:
-        return
-    with contextlib.suppress(ConcurrentTransitionError):  # another run dispatched it first
-        case_dispatch(case=case)
+    with transaction.atomic():
+        case = row_for_update(Case, case_id)
+        if case.state == CaseState.ACCEPTED:  # any other state: dispatched already, or ended
+            case_dispatch(case=case, already_locked=True)

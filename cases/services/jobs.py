@@ -28,6 +28,7 @@ from django.utils.module_loading import import_string
 
 from ..constants import JobState
 from ..models import Job
+from ..precompiled import row_insert
 
 logger = logging.getLogger(__name__)
 
@@ -117,21 +118,7 @@ def _job_insert_unless_key_exists(job: Job) -> int | None:
     """``INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id`` (PostgreSQL, SQLite 3.35+):
     one statement, and no savepoint, where ``create()`` in a savepoint would need three.
     Returns the new id, or ``None`` when a job with that key already exists."""
-    quote = connection.ops.quote_name
-    fields = [field for field in Job._meta.concrete_fields if not field.primary_key]
-    for field in fields:
-        field.pre_save(job, add=True)  # auto_now and defaults, as create() would
-    columns = ", ".join(quote(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    values = [field.get_db_prep_save(getattr(job, field.attname), connection) for field in fields]
-    sql = (
-        f"INSERT INTO {quote(Job._meta.db_table)} ({columns}) VALUES ({placeholders}) "
-        f"ON CONFLICT ({quote('key')}) DO NOTHING RETURNING {quote('id')}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    return row[0] if row else None
+    return job.pk if row_insert(job, on_conflict="key") else None
 
 
 def _retry_delay(attempts: int) -> dt.timedelta:
@@ -183,6 +170,18 @@ def _job_claim(*, job_id: int, now: dt.datetime) -> Job | None:
     )
 
 
+def _job_done(*, job: Job, finished: dt.datetime) -> None:
+    """Mark the claimed run done (if this run still holds it): one plain UPDATE."""
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(Job._meta.db_table)} SET state = %s, done_at = %s, lease_until = NULL, "
+        f"last_error = '', updated_at = %s WHERE id = %s AND state = %s AND attempts = %s"
+    )
+    when = Job._meta.get_field("done_at").get_db_prep_value(finished, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [JobState.DONE, when, when, job.pk, JobState.RUNNING, job.attempts])
+
+
 def job_run(*, job_id: int) -> Job | None:
     """Claim the job and run its handler, then the follow-up it kept for this worker
     (see ``CONTINUABLE_KINDS``). Returns the job, or ``None`` when someone else holds
@@ -209,13 +208,12 @@ def _job_run_one(*, job_id: int) -> Job | None:
     job = _job_claim(job_id=job_id, now=now)
     if job is None:
         return None
-    mine = Job.objects.filter(pk=job.pk, state=JobState.RUNNING, attempts=job.attempts)
     try:
         import_string(JOB_HANDLERS[job.kind])(**job.payload)
     except Exception as error:
         finished = timezone.now()
         gave_up = job.attempts >= settings.JOB_MAX_ATTEMPTS
-        mine.update(
+        Job.objects.filter(pk=job.pk, state=JobState.RUNNING, attempts=job.attempts).update(
             state=JobState.FAILED if gave_up else JobState.PENDING,
             next_try_at=finished + _retry_delay(job.attempts),
             lease_until=None,
@@ -225,9 +223,7 @@ def _job_run_one(*, job_id: int) -> Job | None:
         logger.exception("job %s failed (attempt %s)", job.key, job.attempts)
         raise
     finished = timezone.now()
-    mine.update(
-        state=JobState.DONE, done_at=finished, lease_until=None, last_error="", updated_at=finished
-    )
+    _job_done(job=job, finished=finished)
     job.state, job.done_at, job.lease_until, job.last_error = JobState.DONE, finished, None, ""
     return job
 

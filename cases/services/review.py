@@ -16,14 +16,37 @@ from django.utils.translation import gettext as _
 from ..constants import APPROVAL_OPEN_STATES, ApprovalState, CaseState, EventKind
 from ..exceptions import CaseError
 from ..models import Approval, Case
+from ..precompiled import Precompiled
 from ..workdays import add_working_days, working_days_between
 from .issuance import certificate_create_for_approval
 from .queue import approval_start_after_commit
-from .transitions import joined_atomic, row_locked, run_transition
+from .transitions import joined_atomic, row_for_update, row_locked, run_transition
 
 
 class DecisionReasonRequiredError(CaseError):
     pass
+
+
+_APPROVAL_STATES = Precompiled(
+    lambda case: Approval.objects.filter(case_id=case).values_list("state", flat=True)
+)
+# The approvals waiting for ``approval``, locked, each with whether anything else it
+# waits for is not approved yet.
+_DEPENDENTS = Precompiled(
+    lambda approval: (
+        Approval.objects.filter(waits_for__id=approval, state=ApprovalState.WAITING)
+        .annotate(
+            not_yet=Exists(
+                Approval.waits_for.through.objects.filter(from_approval=OuterRef("pk")).exclude(
+                    to_approval__state=ApprovalState.APPROVED
+                )
+            )
+        )
+        .select_related("item")
+        .select_for_update(of=("self",))
+        .order_by("id")
+    )
+)
 
 
 def case_conclude_if_complete(*, case: Case, already_locked: bool = False) -> Case:
@@ -34,7 +57,7 @@ def case_conclude_if_complete(*, case: Case, already_locked: bool = False) -> Ca
         locked = row_locked(case, already_locked=already_locked)
         if locked.state != CaseState.IN_REVIEW:
             return locked
-        states = list(Approval.objects.filter(case=locked).values_list("state", flat=True))
+        states = _APPROVAL_STATES.all(case=locked.pk)
         if not states or any(state in APPROVAL_OPEN_STATES for state in states):
             return locked
         approved = ApprovalState.REJECTED not in states and ApprovalState.APPROVED in states
@@ -70,24 +93,11 @@ def approval_after_approved(*, approval: Approval) -> None:
     The case row is locked first: two grants in one case take turns here, so the
     second sees the first (an approval waiting for both is started by the second,
     and the case concluded once)."""
-    case = Case.objects.select_for_update().get(pk=approval.case_id)
+    case = row_for_update(Case, approval.case_id)
     certificate_create_for_approval(approval=approval)
-    dependents = (
-        approval.unblocks.filter(state=ApprovalState.WAITING)
-        .annotate(
-            not_yet=Exists(
-                Approval.waits_for.through.objects.filter(from_approval=OuterRef("pk")).exclude(
-                    to_approval__state=ApprovalState.APPROVED
-                )
-            )
-        )
-        .select_related("item")
-        .select_for_update(of=("self",))
-        .order_by("id")
-    )
     unblocked = [
         approval_unblock(approval=dependent, already_locked=True)
-        for dependent in dependents
+        for dependent in _DEPENDENTS.all(approval=approval.pk)
         if not dependent.not_yet
     ]
     if not unblocked:  # an approval it just started is open: the case cannot conclude yet

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from django.db import models, transaction
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+from django_fsm import can_proceed, has_transition_perm
 
 from departments.roles import user_department_id
 
@@ -29,6 +29,7 @@ from ..exceptions import (
     TransitionPermissionError,
 )
 from ..models import Approval, Case, CaseEvent, Certificate
+from ..precompiled import Precompiled, row_update
 
 Stateful = TypeVar("Stateful", Case, Approval, Certificate)
 
@@ -92,13 +93,24 @@ def joined_atomic() -> contextlib.AbstractContextManager:
     return transaction.atomic()
 
 
+_LOCKED_ROW = {
+    model: Precompiled(lambda pk, model=model: model.objects.select_for_update().filter(pk=pk))
+    for model in (Case, Approval, Certificate)
+}
+
+
+def row_for_update(model: type[Stateful], pk: int) -> Stateful:
+    """The row read with ``SELECT ... FOR UPDATE`` (compiled once, see ``Precompiled``)."""
+    return _LOCKED_ROW[model].get(pk=pk)
+
+
 def row_locked(instance: Stateful, *, already_locked: bool = False) -> Stateful:
     """``instance`` read again with ``SELECT ... FOR UPDATE`` in the current transaction;
     or ``instance`` itself when the caller says it did that already (trusted only
     inside a transaction, where the lock can still be held)."""
     if already_locked and transaction.get_connection().in_atomic_block:
         return instance
-    locked = type(instance).objects.select_for_update().get(pk=instance.pk)
+    locked = row_for_update(type(instance), instance.pk)
     # Related rows the caller already loaded (item, case, applicant...) stay usable:
     # a transition changes state columns, never foreign keys.
     locked._state.fields_cache.update(instance._state.fields_cache)
@@ -164,15 +176,16 @@ def run_transition(
         before = _column_values(locked)
         method(**arguments)
         with transaction.atomic(savepoint=False):
-            try:
-                locked.save(update_fields=_changed_fields(locked, before))
-            except ConcurrentTransition:
-                # Only reachable where the row lock is not honoured; the mixin's
-                # conditional UPDATE caught the race instead.
+            # The UPDATE also requires the state it started from, as django-fsm's
+            # ConcurrentTransitionMixin would: it only fails where the row lock is
+            # not honoured.
+            changed = _changed_fields(locked, before)
+            if not row_update(locked, changed, where={field_name: current_state}):
                 raise ConcurrentTransitionError(
                     _("%(what)s 已被他人同时处理，未能%(action)s。请刷新后再试。")
                     % {"what": _describe(locked), "action": label}
-                ) from None
+                )
+            locked._update_initial_state()  # as the mixin's save() does
             CaseEvent.objects.create(
                 **_event_targets(locked),
                 kind=event_kind,
