@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 
+from onewindow.precompiled import Precompiled
+
 from .constants import ConnectorKind
 from .models import Registry, RegistryRecord
 
@@ -71,19 +73,23 @@ class BaseConnector:
         return self.read(registry=registry, subject_id=subject_id).data
 
 
+# One subject's record: read for every registry check, compiled once.
+_RECORD_DATA = Precompiled(
+    lambda registry, subject: RegistryRecord.objects.filter(
+        registry_id=registry, subject_id=subject
+    ).values_list("data", flat=True)[:1]
+)
+
+
 class LocalTableConnector(BaseConnector):
     # Reads the database on the caller's connection (and transaction): never in a thread.
     remote = False
 
     def read(self, *, registry: Registry, subject_id: str) -> RegistryResult:
-        record = (
-            RegistryRecord.objects.filter(registry=registry, subject_id=subject_id)
-            .only("data")
-            .first()
-        )
-        if record is None:
+        found = _RECORD_DATA.all(registry=registry.pk, subject=subject_id)
+        if not found:
             return RegistryResult(data=None, source="local")
-        data = dict(record.data)
+        data = dict(found[0])
         body = json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
         return RegistryResult(
             data=data, raw_body=body, content_type="application/json", source="local"

@@ -7,9 +7,10 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.precompiled import row_insert
+
 from .. import audit
 from ..exceptions import AppendOnlyError
-from ..precompiled import row_insert
 
 
 def chain_position_unique(name: str) -> models.UniqueConstraint:

@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 
 from departments.constants import RegistryKind
 from departments.models import MaterialRequirement, Registry
+from onewindow.precompiled import Precompiled
 
 from ..constants import ApplicantKind, ApprovalState, EventKind, VerificationOutcome
 from ..exceptions import ConcurrentTransitionError, InvalidTransitionError
 from ..models import Approval
-from ..precompiled import Precompiled
 from .review import approval_after_approved
 from .sharing import RegistryReadRequest, registry_reads
 from .transitions import run_transition

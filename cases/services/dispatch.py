@@ -9,14 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from departments.models import MaterialRequirement, ServiceItem
+from onewindow.precompiled import Precompiled
 
 from ..constants import ApprovalState, CaseState
 from ..models import Approval, Case
-from ..precompiled import Precompiled
 from ..workdays import add_working_days
 from .jobs import job_enqueue
 from .queue import approval_start_after_commit
-from .transitions import row_for_update, run_transition
+from .transitions import joined_atomic, row_for_update, run_transition
 
 # The case's items, and the requirements of all of them in one read.
 _CASE_ITEMS = Precompiled(
@@ -38,7 +38,7 @@ def case_dispatch(
     satisfies and A produces that certificate type in this case. Every approval
     that need not wait starts at once, each as its own task, after commit.
     """
-    with transaction.atomic():
+    with joined_atomic():
         case = run_transition(
             case, "dispatch", actor=actor, actor_label=actor_label, already_locked=already_locked
         )

@@ -12,6 +12,7 @@ from certificates.services.issuance import (
     certificate_licence_id,
     licence_serial,
 )
+from onewindow.precompiled import row_insert
 
 from ..constants import ApplicantKind, HolderKind
 from ..models import Approval, Case, Certificate
@@ -40,7 +41,7 @@ def certificate_create_for_approval(*, approval: Approval) -> Certificate | None
         else None
     )
     serial = sequence_next(name=f"certificate:{certificate_type.code}:{today.year}")
-    certificate = Certificate.objects.create(
+    certificate = Certificate(
         number=f"{certificate_type.code}-{today.year}-{serial:06d}",
         licence_id=certificate_licence_id(
             certificate_type=certificate_type,
@@ -60,6 +61,7 @@ def certificate_create_for_approval(*, approval: Approval) -> Certificate | None
         valid_until=valid_until,
         data={"item": item.code, "item_name": item.name, "holder_name": applicant.name},
     )
+    row_insert(certificate)
     # Rendered and sealed by a task once this row commits.
     certificate_issue_pdf_after_commit(certificate_id=certificate.pk)
     return certificate

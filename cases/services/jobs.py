@@ -26,9 +26,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from onewindow.precompiled import row_insert
+
 from ..constants import JobState
 from ..models import Job
-from ..precompiled import row_insert
 
 logger = logging.getLogger(__name__)
 

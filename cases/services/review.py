@@ -13,10 +13,11 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onewindow.precompiled import Precompiled
+
 from ..constants import APPROVAL_OPEN_STATES, ApprovalState, CaseState, EventKind
 from ..exceptions import CaseError
 from ..models import Approval, Case
-from ..precompiled import Precompiled
 from ..workdays import add_working_days, working_days_between
 from .issuance import certificate_create_for_approval
 from .queue import approval_start_after_commit

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from departments.roles import user_department_id
+from onewindow.precompiled import Precompiled, row_update
 
 from ..constants import TRANSITION_LABELS, EventKind
 from ..exceptions import (
@@ -29,7 +30,6 @@ from ..exceptions import (
     TransitionPermissionError,
 )
 from ..models import Approval, Case, CaseEvent, Certificate
-from ..precompiled import Precompiled, row_update
 
 Stateful = TypeVar("Stateful", Case, Approval, Certificate)
 

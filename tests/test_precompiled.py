@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.constants import JobState
 from cases.models import Approval, Case, Job
-from cases.precompiled import Precompiled, row_insert, row_update
+from onewindow.precompiled import Precompiled, row_insert, row_update
 from tests.factories import ApprovalFactory, CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -181,3 +181,14 @@ def test_no_model_of_ours_has_save_signal_receivers():
     ]
     for signal in (pre_save, post_save):
         assert not [model for model in ours if signal.has_listeners(model)]
+
+
+def test_string_values_are_bound_like_ids_and_other_types_are_refused():
+    first, second = CaseFactory(), CaseFactory()
+    by_number = Precompiled(lambda number: Case.objects.filter(tracking_no=number))
+
+    assert by_number.get(number=first.tracking_no) == first
+    assert by_number.get(number=second.tracking_no) == second
+    assert by_number.all(number="no such number") == []
+    with pytest.raises(TypeError, match="number"):
+        Precompiled(lambda number: Case.objects.filter(tracking_no=number)).get(number=1.5)

@@ -12,7 +12,8 @@ annotations, or ``values_list`` tuples).
     APPROVAL = Precompiled(lambda pk: Approval.objects.select_related("item").filter(pk=pk))
     APPROVAL.get(pk=approval_id)
 
-The builder takes only integer ids (primary and foreign keys) as keyword arguments;
+The builder's keyword arguments are the values that change from run to run: integer
+ids (primary and foreign keys) or strings compared for equality (an identity number);
 everything else in it is a constant. It relies on two stable parts of Django's
 compiler, each used as Django itself uses it: ``as_sql()`` gives the statement and
 its parameters, and the query's iterable reads rows through the query's compiler.
@@ -30,25 +31,40 @@ from django.db.transaction import TransactionManagementError
 
 ModelT = TypeVar("ModelT", bound=Model)
 
-# Stand-ins for the ids while compiling: found again among the compiled parameters
-# to learn where each id goes. No real id is this negative.
+# Stand-ins for the values while compiling, found again among the compiled parameters
+# to learn where each value goes: no real id is this negative, and no real string
+# holds a NUL character (PostgreSQL refuses them).
 _MARKER_BASE = -(2**62)
+
+
+def _kind(name: str, value: Any) -> type:
+    if isinstance(value, str):
+        return str
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int
+    raise TypeError(
+        f"a precompiled read takes ids and strings, not {type(value).__name__} ({name})"
+    )
+
+
+def _marker(kind: type, index: int, name: str) -> int | str:
+    return _MARKER_BASE - index if kind is int else f"\x00{index}:{name}\x00"
 
 
 class _Compiled:
     """One read compiled on one connection: the statement, its parameters with the
     slots of the ids, and a queryset whose compiler answers with them."""
 
-    def __init__(self, queryset: QuerySet, names: list[str]) -> None:
+    def __init__(self, queryset: QuerySet, markers: dict[int | str, str]) -> None:
         query = queryset.query
         compiler = query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
-        markers = {_MARKER_BASE - index: name for index, name in enumerate(names)}
         self.slots = [
             (position, markers[value])
             for position, value in enumerate(params)
-            if isinstance(value, int) and value in markers
+            if isinstance(value, int | str) and value in markers
         ]
+        names = markers.values()
         missing = set(names) - {name for _position, name in self.slots}
         if missing:
             raise ValueError(f"the read does not use {sorted(missing)} as a parameter")
@@ -75,7 +91,7 @@ class _Compiled:
         compiler.get_converters = cached_converters
         query.get_compiler = lambda *args, **kwargs: compiler
 
-    def rows(self, values: dict[str, int]) -> list[Any]:
+    def rows(self, values: dict[str, Any]) -> list[Any]:
         if self.queryset.query.select_for_update and self.compiler.connection.get_autocommit():
             # What compiling would have said.
             raise TransactionManagementError(
@@ -91,28 +107,36 @@ class _Compiled:
 class Precompiled(Generic[ModelT]):
     def __init__(self, build: Callable[..., QuerySet]) -> None:
         self._build = build
+        # The type of each argument, fixed by the first run.
+        self._kinds: dict[str, type] = {}
         # One compiled read per connection object (connections are per thread).
         self._compiled: weakref.WeakKeyDictionary[Any, _Compiled] = weakref.WeakKeyDictionary()
 
-    def _for(self, using: str, names: list[str]) -> _Compiled:
+    def _run(self, using: str, values: dict[str, Any]) -> tuple[_Compiled, list[Any]]:
+        if not self._kinds:
+            self._kinds = {name: _kind(name, value) for name, value in values.items()}
+        if values.keys() != self._kinds.keys():
+            raise TypeError(f"this read takes {sorted(self._kinds)}, not {sorted(values)}")
         connection = connections[using]
         compiled = self._compiled.get(connection)
         if compiled is None:
-            markers = {name: _MARKER_BASE - index for index, name in enumerate(names)}
-            queryset = self._build(**markers).using(using)
-            compiled = self._compiled[connection] = _Compiled(queryset, names)
-        return compiled
+            stand_ins = {
+                name: _marker(kind, index, name)
+                for index, (name, kind) in enumerate(sorted(self._kinds.items()))
+            }
+            queryset = self._build(**stand_ins).using(using)
+            markers = {marker: name for name, marker in stand_ins.items()}
+            compiled = self._compiled[connection] = _Compiled(queryset, markers)
+        bound = {name: self._kinds[name](value) for name, value in values.items()}
+        return compiled, compiled.rows(bound)
 
-    def all(self, *, using: str = DEFAULT_DB_ALIAS, **ids: int) -> list[Any]:
+    def all(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[Any]:
         """Every row, as the queryset would give them."""
-        names = sorted(ids)
-        return self._for(using, names).rows({name: int(ids[name]) for name in names})
+        return self._run(using, values)[1]
 
-    def get(self, *, using: str = DEFAULT_DB_ALIAS, **ids: int) -> ModelT:
+    def get(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> ModelT:
         """The one row, or the model's ``DoesNotExist``, as ``QuerySet.get``."""
-        names = sorted(ids)
-        compiled = self._for(using, names)
-        rows = compiled.rows({name: int(ids[name]) for name in names})
+        compiled, rows = self._run(using, values)
         if len(rows) != 1:
             model = compiled.queryset.model
             if not rows:
