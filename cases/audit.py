@@ -140,13 +140,15 @@ def row_digest(row: models.Model) -> str:
 
 
 def chain_insert(row: models.Model, insert: Any) -> None:
-    """Insert ``row`` (``insert()`` does the INSERT) as the next link of its chain.
+    """Insert ``row`` (``insert(guard=None)`` does the INSERT) as the next link of its chain.
 
     The first link a transaction adds to a chain locks the chain's head row and reads
     it; the transaction remembers where it left the head, so each further link is one
     conditional UPDATE of the head (``WHERE position = … AND last_hash = …``, true
     only if nothing moved it — a savepoint rolled back, say) and the INSERT. When the
-    condition fails, the head is locked and read again.
+    condition fails, the head is locked and read again. On PostgreSQL the UPDATE is
+    the INSERT's ``guard``: both are one statement, and no row is inserted when the
+    head had moved.
     """
     row.chain = (row.audit_chain_key() % AUDIT_CHAINS) or None  # type: ignore[attr-defined]
     name = chain_head_name(row._meta.label_lower, row.chain)  # type: ignore[attr-defined]
@@ -154,17 +156,28 @@ def chain_insert(row: models.Model, insert: Any) -> None:
     with transaction.atomic(savepoint=False):
         connection = transaction.get_connection()
         heads = _transaction_heads(connection)
+        # On PostgreSQL the head moves in the INSERT's own statement (a data-modifying
+        # WITH): one statement a link, and none when the head had moved meanwhile.
+        together = connection.vendor == "postgresql"
         with connection.cursor() as cursor:
             known = heads.get(name)
             if known is not None:
                 _link(row, *known)
-                if _head_move(cursor, name, frm=known, to=_position(row)):
+                move = _head_move_sql(name, frm=known, to=_position(row))
+                if together:
+                    moved = insert(guard=move)
+                elif moved := _head_execute(cursor, move):
                     insert()
+                if moved:
                     heads[name] = _position(row)
                     return
             _link(row, *_head_lock(cursor, connection, name))
-            insert()
-            _head_move(cursor, name, frm=None, to=_position(row))
+            move = _head_move_sql(name, frm=None, to=_position(row))
+            if together:
+                insert(guard=move)
+            else:
+                insert()
+                _head_execute(cursor, move)
             heads[name] = _position(row)
 
 
@@ -211,12 +224,19 @@ def _head_lock(cursor: Any, connection: Any, name: str) -> tuple[int, str]:
     return found[0], found[1]
 
 
-def _head_move(cursor: Any, name: str, *, frm: tuple[int, str] | None, to: tuple[int, str]) -> bool:
-    """Set the head to ``to``; with ``frm``, only if it is still there. True if moved."""
+def _head_move_sql(
+    name: str, *, frm: tuple[int, str] | None, to: tuple[int, str]
+) -> tuple[str, list[Any]]:
+    """Set the head to ``to``; with ``frm``, only if it is still there."""
     sql = f"UPDATE {_HEAD_TABLE} SET position = %s, last_hash = %s WHERE name = %s"
     params: list[Any] = [*to, name]
     if frm is not None:
         sql += " AND position = %s AND last_hash = %s"
         params += list(frm)
-    cursor.execute(sql, params)
+    return sql, params
+
+
+def _head_execute(cursor: Any, move: tuple[str, list[Any]]) -> bool:
+    """Run a head move on its own. True if the head moved."""
+    cursor.execute(*move)
     return cursor.rowcount == 1

@@ -23,6 +23,7 @@ def _warn_unknown_year(year: int) -> None:
     logger.warning("chinese-calendar has no holiday data for %s; counting Monday to Friday", year)
 
 
+@functools.lru_cache(maxsize=4096)  # the schedule is fixed for the life of the process
 def is_working_day(day: dt.date) -> bool:
     try:
         return chinese_calendar.is_workday(day)

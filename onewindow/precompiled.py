@@ -165,28 +165,43 @@ def _write_sql(
 
 
 def row_insert(
-    row: Model, *, using: str = DEFAULT_DB_ALIAS, on_conflict: str | None = None
+    row: Model,
+    *,
+    using: str = DEFAULT_DB_ALIAS,
+    on_conflict: str | None = None,
+    guard: tuple[str, list[Any]] | None = None,
 ) -> bool:
     """INSERT ``row`` as ``save()`` would for a new row (``auto_now`` columns and
     defaults, values prepared by each field), in one statement that returns the new
     id. No model signals are sent: our models have no receivers (a test keeps that
-    true). ``on_conflict``: a unique column whose clash makes this a no-op; then
-    ``False`` is returned and ``row`` stays unsaved."""
+    true). Returns ``False``, with ``row`` left unsaved, when nothing was inserted:
+
+    * ``on_conflict``: a unique column whose clash makes the INSERT a no-op;
+    * ``guard`` (PostgreSQL): an ``UPDATE`` (SQL and parameters) run in the same
+      statement, as a data-modifying ``WITH``; the row is inserted only if it
+      changed a row (the audit trail moves its chain's head this way).
+    """
     connection = connections[using]
     meta = row._meta
     fields = [field for field in meta.concrete_fields if not field.primary_key]
+    guard_sql, guard_params = guard if guard is not None else ("", [])
 
     def build(quote: Callable[[str], str]) -> str:
+        columns = ", ".join(quote(field.column) for field in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
         conflict = f" ON CONFLICT ({quote(on_conflict)}) DO NOTHING" if on_conflict else ""
-        return (
-            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))}){conflict} RETURNING {quote(meta.pk.column)}"
-        )
+        returning = f" RETURNING {quote(meta.pk.column)}"
+        if guard is not None:
+            return (
+                f"WITH guard AS ({guard_sql} RETURNING 1) INSERT INTO {quote(meta.db_table)} "
+                f"({columns}) SELECT {placeholders} FROM guard{conflict}{returning}"
+            )
+        return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}){conflict}{returning}"
 
-    sql = _write_sql(("insert", meta.label, on_conflict), connection, build)
+    sql = _write_sql(("insert", meta.label, on_conflict, guard_sql), connection, build)
     values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        cursor.execute(sql, [*guard_params, *values])
         returned = cursor.fetchone()
     if returned is None:
         return False

@@ -192,3 +192,18 @@ def test_string_values_are_bound_like_ids_and_other_types_are_refused():
     assert by_number.all(number="no such number") == []
     with pytest.raises(TypeError, match="number"):
         Precompiled(lambda number: Case.objects.filter(tracking_no=number)).get(number=1.5)
+
+
+@pytest.mark.postgresql
+def test_row_insert_with_a_guard_inserts_only_when_the_guard_changed_a_row():
+    Job.objects.create(kind="dispatch_case", key="guard-counter", attempts=3)
+    bump = "UPDATE cases_job SET attempts = attempts + 1 WHERE key = %s AND attempts = %s"
+
+    first = Job(kind="dispatch_case", key="guarded-1")
+    assert row_insert(first, guard=(bump, ["guard-counter", 3]))
+    late = Job(kind="dispatch_case", key="guarded-2")
+    assert not row_insert(late, guard=(bump, ["guard-counter", 3]))  # it is 4 now
+
+    assert late.pk is None
+    assert set(Job.objects.values_list("key", flat=True)) == {"guard-counter", "guarded-1"}
+    assert Job.objects.get(key="guard-counter").attempts == 4

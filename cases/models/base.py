@@ -53,7 +53,7 @@ class AppendOnlyModel(models.Model):
         if not self._state.adding:
             raise AppendOnlyError(_("审计记录只能追加，不能修改。"))
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        audit.chain_insert(self, lambda: row_insert(self, using=using))
+        audit.chain_insert(self, lambda guard=None: row_insert(self, using=using, guard=guard))
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError(_("审计记录只能追加，不能删除。"))
