@@ -47,10 +47,11 @@ JOB_QUEUES: dict[str, str] = {"issue_pdf": "documents"}
 
 # Kinds a worker may go on with itself: the first such job that a running job's
 # handler records is run next by the same worker, after commit, instead of being
-# sent through the broker (its row is written all the same, so if the worker dies
-# the sweeper publishes it). Further jobs go through the broker, to other workers,
-# in parallel: an approval that unblocks two others continues with one and hands
-# the other on.
+# sent through the broker. Its row is written all the same, already claimed by the
+# worker under a lease, so running it costs no claim; if the worker dies first, the
+# lease runs out and the sweeper publishes it. Further jobs go through the broker,
+# to other workers, in parallel: an approval that unblocks two others continues
+# with one and hands the other on.
 CONTINUABLE_KINDS = frozenset({"start_approval"})
 
 # Seconds to wait before the n-th retry (the last value repeats).
@@ -84,35 +85,38 @@ def job_enqueue(*, kind: str, key: str, payload: dict[str, Any] | None = None) -
         raise ValueError(f"unknown job kind {kind!r}")
     now = timezone.now()
     job = Job(kind=kind, key=key, payload=payload or {}, next_try_at=now, published_at=now)
+    kept = _running.follow_ups is not None and kind in CONTINUABLE_KINDS and not _running.continuing
+    if kept:
+        # This worker runs it next, after commit: the row is written already claimed
+        # by that run (its first attempt, under a lease), so running it costs no claim.
+        # If the worker dies first, the lease runs out and the sweeper publishes it.
+        job.state, job.attempts = JobState.RUNNING, 1
+        job.lease_until = now + dt.timedelta(seconds=settings.JOB_LEASE_SECONDS)
     job.pk = _job_insert_unless_key_exists(job)
     if job.pk is None:
         return Job.objects.get(key=key)
+    if kept:
+        _running.continuing = True
+        follow_ups = _running.follow_ups
+        transaction.on_commit(lambda: _keep(job, follow_ups))
+        return job
     # The change is committed by then: neither a failed publish (broker down) nor,
     # in embedded mode where the task runs in-process, a failing job may turn the
     # request that caused it into an error. The row records the failure and the
     # sweeper (or ``manage.py reconcile``) runs it again.
-    transaction.on_commit(lambda: _hand_on(job.pk, kind))
+    transaction.on_commit(lambda: _publish([(job.pk, kind)], robust=True))
     return job
 
 
 class _Running(threading.local):
-    """The follow-up jobs of the job this thread is running (``None`` outside one)."""
+    """The job this thread is running: the follow-up it keeps for this worker, written
+    already claimed (``None`` outside a job), and whether it kept one already."""
 
-    follow_ups: list[tuple[int, str]] | None = None
+    follow_ups: list[Job] | None = None
     continuing: bool = False
 
 
 _running = _Running()
-
-
-def _hand_on(job_id: int, kind: str) -> None:
-    """After commit: keep the job for this worker to go on with, or publish it."""
-    follow_ups = _running.follow_ups
-    if follow_ups is not None and kind in CONTINUABLE_KINDS and not _running.continuing:
-        _running.continuing = True
-        follow_ups.append((job_id, kind))
-        return
-    _publish([(job_id, kind)], robust=True)
 
 
 def _job_insert_unless_key_exists(job: Job) -> int | None:
@@ -192,23 +196,45 @@ def job_run(*, job_id: int) -> Job | None:
     try:
         job = _job_run_one(job_id=job_id)
         while _running.follow_ups:
-            follow_up, _kind = _running.follow_ups.pop(0)
+            follow_up = _running.follow_ups.pop(0)
             _running.continuing = False
-            _job_run_one(job_id=follow_up)
+            _job_run_claimed(job=follow_up)
     except BaseException:
-        # Whatever was kept for this worker goes through the broker instead.
-        _publish(_running.follow_ups, robust=True)
+        # Whatever was kept for this worker is released and goes through the broker.
+        _job_release(jobs=_running.follow_ups)
         raise
     finally:
         _running.follow_ups, _running.continuing = outer
     return job
 
 
+def _keep(job: Job, follow_ups: list[Job]) -> None:
+    """After commit: the run that kept ``job`` goes on with it — unless that run has
+    ended already (its caller's transaction committed later), then it is released."""
+    if _running.follow_ups is follow_ups:
+        follow_ups.append(job)
+    else:
+        _job_release(jobs=[job])
+
+
+def _job_release(*, jobs: list[Job]) -> None:
+    """Kept follow-ups this worker will not run: back to pending, then published."""
+    if not jobs:
+        return
+    Job.objects.filter(pk__in=[job.pk for job in jobs], state=JobState.RUNNING).update(
+        state=JobState.PENDING, attempts=0, lease_until=None, updated_at=timezone.now()
+    )
+    _publish([(job.pk, job.kind) for job in jobs], robust=True)
+
+
 def _job_run_one(*, job_id: int) -> Job | None:
-    now = timezone.now()
-    job = _job_claim(job_id=job_id, now=now)
+    job = _job_claim(job_id=job_id, now=timezone.now())
     if job is None:
         return None
+    return _job_run_claimed(job=job)
+
+
+def _job_run_claimed(*, job: Job) -> Job:
     try:
         import_string(JOB_HANDLERS[job.kind])(**job.payload)
     except Exception as error:

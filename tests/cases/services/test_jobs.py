@@ -272,3 +272,45 @@ def test_a_restaurant_case_takes_two_broker_messages_not_five(broker):
     work = Job.objects.filter(kind__in=["dispatch_case", "start_approval"])
     assert work.count() == 5
     assert set(work.values_list("state", "attempts")) == {(JobState.DONE, 1)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_follow_up_a_worker_keeps_is_written_claimed_and_run_without_a_claim(
+    test_handlers, broker
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    parent = job_enqueue(kind="fan", key="fan:3", payload={"number": 3, "children": 1})
+    broker.clear()
+    with CaptureQueriesContext(connection) as queries:
+        assert job_run(job_id=parent.pk).state == JobState.DONE
+
+    child = Job.objects.get(key="fan:3:0")
+    assert (child.state, child.attempts, test_handlers) == (JobState.DONE, 1, [3, 30])
+    claims = [query for query in queries if "attempts = attempts + 1" in query["sql"]]
+    assert len(claims) == 1  # the parent's; the child was inserted claimed
+    assert broker == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_follow_up_whose_worker_died_is_published_when_its_lease_runs_out(
+    test_handlers, broker, settings
+):
+    from django.db import transaction
+
+    jobs._running.follow_ups, jobs._running.continuing = [], False  # a run in progress...
+    try:
+        with transaction.atomic():
+            kept = job_enqueue(kind="fan", key="fan:4", payload={"number": 4, "children": 0})
+    finally:
+        jobs._running.follow_ups, jobs._running.continuing = None, False  # ...and it died
+    kept.refresh_from_db()
+    assert (kept.state, kept.attempts) == (JobState.RUNNING, 1)
+    assert jobs_sweep() == 0  # its lease still runs
+
+    later = timezone.now() + dt.timedelta(seconds=settings.JOB_LEASE_SECONDS + 1)
+    assert jobs_sweep(now=later) == 1
+    assert broker == [(kept.pk, "fan")]
+    assert jobs._job_run_one(job_id=kept.pk) is None  # not before its lease ends
+    assert jobs._job_claim(job_id=kept.pk, now=later) is not None  # then it is taken again
