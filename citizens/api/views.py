@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from ..throttles import TRACK_FAILURES
-from ..tracking import track_lookup
+from ..tracking import track_answer_json, track_lookup, verify_path_template
 
 
 class TrackItemSerializer(serializers.Serializer):
@@ -165,13 +166,14 @@ def track_answer(view: dict[str, Any], *, request: HttpRequest) -> dict[str, Any
     }
 
 
-def _json(body: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
+def _dumps(body: Any) -> bytes:
     # What DRF's JSONRenderer writes: UTF-8, compact, no ASCII escapes.
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _json(body: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
     return HttpResponse(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
-        status=status,
-        content_type="application/json",
-        headers=headers,
+        _dumps(body), status=status, content_type="application/json", headers=headers
     )
 
 
@@ -221,10 +223,19 @@ def track(request: HttpRequest, tracking_no: str) -> HttpResponse:
     id_suffix = request.GET.get("id_suffix", "").strip()
     if len(id_suffix) != 4:
         return _json({"id_suffix": [_("请提供证件号码的最后四位（id_suffix）。")]}, status=400)
-    view = track_lookup(tracking_no=tracking_no, id_suffix=id_suffix)
-    if view is None:
+    if connection.vendor == "postgresql":
+        # The database writes the answer's JSON itself (citizens.tracking).
+        body = track_answer_json(
+            tracking_no=tracking_no,
+            id_suffix=id_suffix,
+            verify_url=request.build_absolute_uri(verify_path_template()),
+        )
+    else:
+        view = track_lookup(tracking_no=tracking_no, id_suffix=id_suffix)
+        body = _dumps(track_answer(view, request=request)) if view is not None else None
+    if body is None:
         TRACK_FAILURES.record(request)
         return not_found()
-    return _json(
-        track_answer(view, request=request), headers={"Cache-Control": "no-store, private"}
+    return HttpResponse(
+        body, content_type="application/json", headers={"Cache-Control": "no-store, private"}
     )
