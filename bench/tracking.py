@@ -253,6 +253,8 @@ def web_server(port: int, env: dict, arguments) -> subprocess.Popen:
                    "--host", "127.0.0.1", "--port", str(port), "--workers", str(arguments.workers),
                    "--blocking-threads", str(arguments.threads), "--runtime-mode", "st",
                    "--backlog", "2048", "--log-level", "warning"]  # fmt: skip
+        if arguments.backpressure:
+            command += ["--backpressure", str(arguments.backpressure)]
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     command = [sys.executable, "-m", "gunicorn", "onewindow.wsgi", "--bind", f"127.0.0.1:{port}",
                "--workers", str(arguments.workers), "--worker-class", arguments.worker_class,
@@ -321,6 +323,10 @@ def main() -> None:
     parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
     parser.add_argument("--worker-class", default="gthread", help="gunicorn's")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--backpressure", type=int, default=0,
+        help="granian's connections per worker at most (default: granian's)",
+    )  # fmt: skip
     parser.add_argument("--modes", default="random,distinct")
     parser.add_argument("--database-url", help="an already filled database (default: start one)")
     parser.add_argument("--redis-url", help="a Redis to use (default: start one)")

@@ -337,8 +337,9 @@ def _iso_datetime(expression: str, zone: str) -> str:
 
 
 @functools.lru_cache(maxsize=16)
-def _answer_sql(language: str, zone: str) -> str:
-    """The whole API answer as JSON text, in ``language`` and time zone ``zone``.
+def _answer_sql(language: str, zone: dt.tzinfo) -> str:
+    """The whole API answer as JSON text, in ``language`` and time zone ``zone``
+    (a tzinfo, as keying by its name would cost a name lookup per request).
     Parameters: $1 tracking number, $2 ID suffix, $3 and $4 what goes before and after
     a verification token in a certificate's verify URL."""
     from django.utils import translation
@@ -361,7 +362,8 @@ def _answer_sql(language: str, zone: str) -> str:
         f" THEN {name} WHEN char_length({name}) = 2 THEN left({name}, 1) || '*'"
         f" ELSE left({name}, 1) || repeat('*', char_length({name}) - 2) || right({name}, 1) END"
     )
-    today = f"(now() AT TIME ZONE {_literal(zone)})::date"
+    zone_name = zone.tzname(None) or str(zone)  # as timezone.get_current_timezone_name()
+    today = f"(now() AT TIME ZONE {_literal(zone_name)})::date"
     return f"""
 SELECT json_build_object(
     'tracking_no', c.tracking_no,
@@ -392,7 +394,7 @@ SELECT json_build_object(
         '[]'::json),
     'timeline', COALESCE(
         (SELECT json_agg(json_build_object(
-                    'at', {_iso_datetime("e.created_at", zone)}, 'event', {event},
+                    'at', {_iso_datetime("e.created_at", zone_name)}, 'event', {event},
                     'item', COALESCE(i.name, ''), 'note', e.note)
                     ORDER BY e.created_at, e.id)
            FROM cases_caseevent e
@@ -431,7 +433,7 @@ SELECT json_build_object(
                     'courier', dl.courier, 'courier_display', {courier},
                     'waybill', dl.waybill, 'status', dl.status,
                     'status_display', {delivery_status},
-                    'delivered_at', {_iso_datetime("dl.delivered_at", zone)})
+                    'delivered_at', {_iso_datetime("dl.delivered_at", zone_name)})
            FROM cases_delivery dl
           WHERE dl.case_id = c.id
           ORDER BY dl.created_at DESC, dl.id DESC
@@ -468,10 +470,9 @@ def track_answer_json(*, tracking_no: str, id_suffix: str, verify_url: str) -> b
         tracking_no = ""  # still query, for the same timing; matches nothing
     before, _token, after = verify_url.partition(_TOKEN)
     language = get_language() or settings.LANGUAGE_CODE
-    zone = timezone.get_current_timezone_name()
     return _execute_prepared(
         connections[DEFAULT_DB_ALIAS],
-        _answer_sql(language, zone),
+        _answer_sql(language, timezone.get_current_timezone()),
         [tracking_no.encode(), id_suffix.encode(), before.encode(), after.encode()],
     )
 

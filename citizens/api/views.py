@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
+from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.db import connection
@@ -211,6 +212,18 @@ class TrackView(APIView):
         return track(request, tracking_no)
 
 
+def _query_value(request: HttpRequest, name: str) -> str:
+    """``request.GET.get(name, "")`` without building the QueryDict: the same parse
+    (``parse_qsl``, blank values kept, UTF-8), the last value wins."""
+    if "GET" in request.__dict__:  # already parsed
+        return request.GET.get(name, "")
+    value = ""
+    for key, item in parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True):
+        if key == name:
+            value = item
+    return value
+
+
 def track(request: HttpRequest, tracking_no: str) -> HttpResponse:
     """The throttle first (also for a right guess), then the one lookup."""
     if TRACK_FAILURES.is_blocked(request):
@@ -220,7 +233,7 @@ def track(request: HttpRequest, tracking_no: str) -> HttpResponse:
             status=429,
             headers={"Retry-After": str(window)},
         )
-    id_suffix = request.GET.get("id_suffix", "").strip()
+    id_suffix = _query_value(request, "id_suffix").strip()
     if len(id_suffix) != 4:
         return _json({"id_suffix": [_("请提供证件号码的最后四位（id_suffix）。")]}, status=400)
     if connection.vendor == "postgresql":
