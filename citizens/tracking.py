@@ -44,6 +44,7 @@ from certificates.selectors import certificate_effective_status
 from departments.identifiers import mask_name
 
 from .constants import STAGE_OF_STATE, STATE_EXPLANATION, Stage
+from .models import TrackFailure
 from .selectors import (
     ID_SUFFIX_PATTERN,
     TRACKING_NO_PATTERN,
@@ -132,8 +133,8 @@ def track_lookup(*, tracking_no: str, id_suffix: str) -> dict[str, Any] | None:
     id_suffix = (id_suffix or "").strip().upper()
     if not TRACKING_NO_PATTERN.match(tracking_no) or not ID_SUFFIX_PATTERN.match(id_suffix):
         tracking_no = ""  # still query, for the same timing; matches nothing
-    document = _execute_prepared(database, TRACK_SQL, [tracking_no.encode(), id_suffix.encode()])
-    return _public_view_from_document(json.loads(document)) if document is not None else None
+    row = _execute_prepared(database, TRACK_SQL, [tracking_no.encode(), id_suffix.encode()])
+    return _public_view_from_document(json.loads(row[0])) if row is not None else None
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -365,6 +366,7 @@ def _answer_sql(language: str, zone: dt.tzinfo) -> str:
     zone_name = zone.tzname(None) or str(zone)  # as timezone.get_current_timezone_name()
     today = f"(now() AT TIME ZONE {_literal(zone_name)})::date"
     return f"""
+SELECT b.blocked, CASE WHEN b.blocked THEN NULL ELSE (
 SELECT json_build_object(
     'tracking_no', c.tracking_no,
     'state', c.state,
@@ -455,30 +457,49 @@ SELECT json_build_object(
 FROM cases_case c
 JOIN cases_applicant a ON a.id = c.applicant_id
 WHERE c.tracking_no = $1 AND upper(right(a.id_number, 4)) = $2
+) END
+FROM (SELECT EXISTS (
+    SELECT 1 FROM {TrackFailure._meta.db_table} f
+     WHERE f.client = $5 AND f.failures >= $6::integer AND f.window_ends > now()
+)) AS b(blocked)
 """
 
 
-def track_answer_json(*, tracking_no: str, id_suffix: str, verify_url: str) -> bytes | None:
-    """PostgreSQL only: the API's answer (``TrackSerializer``'s JSON, UTF-8) for the case
-    if the number exists *and* the ID number ends with the suffix, else None — one
-    prepared statement, the same single query for an unknown number, a wrong suffix and
-    malformed input. ``verify_url`` is a certificate's absolute verify URL with
-    ``_TOKEN`` in place of the token."""
+def track_answer_json(
+    *, tracking_no: str, id_suffix: str, verify_url: str, client: str, failure_limit: int
+) -> tuple[bool, bytes | None]:
+    """PostgreSQL only: whether ``client`` is blocked by the tracking throttle (at least
+    ``failure_limit`` failures in its current window, ``TrackFailure``) and, if it is
+    not, the API's answer (``TrackSerializer``'s JSON, UTF-8) for the case if the number
+    exists *and* the ID number ends with the suffix, else None. One prepared statement,
+    the same single query for an unknown number, a wrong suffix and malformed input; a
+    blocked client's case is not even read. ``verify_url`` is a certificate's absolute
+    verify URL with ``_TOKEN`` in place of the token."""
     tracking_no = tracking_no_clean(tracking_no)
     id_suffix = (id_suffix or "").strip().upper()
     if not TRACKING_NO_PATTERN.match(tracking_no) or not ID_SUFFIX_PATTERN.match(id_suffix):
         tracking_no = ""  # still query, for the same timing; matches nothing
     before, _token, after = verify_url.partition(_TOKEN)
     language = get_language() or settings.LANGUAGE_CODE
-    return _execute_prepared(
+    row = _execute_prepared(
         connections[DEFAULT_DB_ALIAS],
         _answer_sql(language, timezone.get_current_timezone()),
-        [tracking_no.encode(), id_suffix.encode(), before.encode(), after.encode()],
+        [
+            tracking_no.encode(),
+            id_suffix.encode(),
+            before.encode(),
+            after.encode(),
+            client.encode(),
+            str(failure_limit).encode(),
+        ],
     )
+    assert row is not None  # the statement always answers one row
+    return row[0] == b"t", row[1]
 
 
-def _execute_prepared(database, sql: str, params: list[bytes]) -> bytes | None:  # type: ignore[no-untyped-def]
-    """The first column of the first row (bytes, as the server sent it), or None.
+def _execute_prepared(database, sql: str, params: list[bytes]) -> list[bytes | None] | None:  # type: ignore[no-untyped-def]
+    """The first row's columns (bytes as the server sent them, or None for NULL), or
+    None when there is no row.
 
     Runs ``sql`` as a statement prepared on the server once per connection, straight on
     the libpq connection under Django's psycopg connection: no query parsing, adapting
@@ -507,7 +528,7 @@ def _wrapped_run(database, sql, params, many, context):  # type: ignore[no-untyp
     return _run_prepared(database, sql, params)
 
 
-def _run_prepared(database, sql: str, params: list[bytes]) -> bytes | None:  # type: ignore[no-untyped-def]
+def _run_prepared(database, sql: str, params: list[bytes]) -> list[bytes | None] | None:  # type: ignore[no-untyped-def]
     from psycopg import errors, pq
 
     raw = database.connection
@@ -543,4 +564,4 @@ def _run_prepared(database, sql: str, params: list[bytes]) -> bytes | None:  # t
             raise error
     if result.ntuples == 0:
         return None
-    return result.get_value(0, 0)
+    return [result.get_value(0, column) for column in range(result.nfields)]

@@ -7,7 +7,6 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
-from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -17,7 +16,7 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from ..throttles import TRACK_FAILURES
+from ..throttles import TRACK_FAILURES, client_ident
 from ..tracking import track_answer_json, track_lookup, verify_path_template
 
 
@@ -225,25 +224,29 @@ def _query_value(request: HttpRequest, name: str) -> str:
 
 
 def track(request: HttpRequest, tracking_no: str) -> HttpResponse:
-    """The throttle first (also for a right guess), then the one lookup."""
-    if TRACK_FAILURES.is_blocked(request):
-        window = int(getattr(settings, "TRACK_FAILURE_WINDOW_SECONDS", 600))
+    """The throttle first (also for a right guess), then the one lookup. On PostgreSQL
+    both are one statement that reads the case only when the client is not blocked,
+    and writes the answer's JSON itself (citizens.tracking)."""
+    id_suffix = _query_value(request, "id_suffix").strip()
+    if connection.vendor == "postgresql":
+        blocked, body = track_answer_json(
+            tracking_no=tracking_no,
+            id_suffix=id_suffix,  # a malformed one matches nothing
+            verify_url=request.build_absolute_uri(verify_path_template()),
+            client=client_ident(request),
+            failure_limit=TRACK_FAILURES.limit,
+        )
+    else:
+        blocked, body = TRACK_FAILURES.is_blocked(request), None
+    if blocked:
         return _json(
             {"detail": _("查询失败次数过多，请稍后再试。")},
             status=429,
-            headers={"Retry-After": str(window)},
+            headers={"Retry-After": str(TRACK_FAILURES.window)},
         )
-    id_suffix = _query_value(request, "id_suffix").strip()
     if len(id_suffix) != 4:
         return _json({"id_suffix": [_("请提供证件号码的最后四位（id_suffix）。")]}, status=400)
-    if connection.vendor == "postgresql":
-        # The database writes the answer's JSON itself (citizens.tracking).
-        body = track_answer_json(
-            tracking_no=tracking_no,
-            id_suffix=id_suffix,
-            verify_url=request.build_absolute_uri(verify_path_template()),
-        )
-    else:
+    if connection.vendor != "postgresql":
         view = track_lookup(tracking_no=tracking_no, id_suffix=id_suffix)
         body = _dumps(track_answer(view, request=request)) if view is not None else None
     if body is None:
