@@ -365,6 +365,11 @@ def _answer_sql(language: str, zone: dt.tzinfo) -> str:
     )
     zone_name = zone.tzname(None) or str(zone)  # as timezone.get_current_timezone_name()
     today = f"(now() AT TIME ZONE {_literal(zone_name)})::date"
+    # The catalogue rows (items, departments, material and certificate types) are read
+    # by primary key, row by row, in scalar sub-selects: joined, the planner hashed the
+    # whole (small) tables on every execution, which cost more than the probes.
+    item_name = "(SELECT i.name FROM departments_serviceitem i WHERE i.id = ap.item_id)"
+    department_name = "(SELECT d.name FROM departments_department d WHERE d.id = ap.department_id)"
     return f"""
 SELECT b.blocked, CASE WHEN b.blocked THEN NULL ELSE (
 SELECT json_build_object(
@@ -377,31 +382,35 @@ SELECT json_build_object(
     'applicant_masked', {masked},
     'due_date', c.due_date,
     'items', COALESCE(
-        (SELECT json_agg(json_build_object(
-                    'code', i.code, 'name', i.name, 'department', d.name,
-                    'approval_state', ap.state, 'approval_state_display', {approval_display},
-                    'due_date', ap.due_date) ORDER BY ap.id)
+        (SELECT json_agg(
+                    (SELECT json_build_object(
+                        'code', i.code, 'name', i.name, 'department', {department_name},
+                        'approval_state', ap.state,
+                        'approval_state_display', {approval_display},
+                        'due_date', ap.due_date)
+                       FROM departments_serviceitem i WHERE i.id = ap.item_id)
+                    ORDER BY ap.id)
            FROM cases_approval ap
-           JOIN departments_serviceitem i ON i.id = ap.item_id
-           JOIN departments_department d ON d.id = ap.department_id
           WHERE ap.case_id = c.id),
         (SELECT json_agg(json_build_object(
-                    'code', i.code, 'name', i.name, 'department', d.name,
+                    'code', i.code, 'name', i.name,
+                    'department', (SELECT d.name FROM departments_department d
+                                    WHERE d.id = i.department_id),
                     'approval_state', NULL, 'approval_state_display', '',
                     'due_date', c.due_date) ORDER BY i.code)
            FROM cases_case_items ci
            JOIN departments_serviceitem i ON i.id = ci.serviceitem_id
-           JOIN departments_department d ON d.id = i.department_id
           WHERE ci.case_id = c.id),
         '[]'::json),
     'timeline', COALESCE(
         (SELECT json_agg(json_build_object(
                     'at', {_iso_datetime("e.created_at", zone_name)}, 'event', {event},
-                    'item', COALESCE(i.name, ''), 'note', e.note)
+                    'item', CASE WHEN e.approval_id IS NULL THEN '' ELSE COALESCE(
+                        (SELECT {item_name} FROM cases_approval ap
+                          WHERE ap.id = e.approval_id), '') END,
+                    'note', e.note)
                     ORDER BY e.created_at, e.id)
            FROM cases_caseevent e
-           LEFT JOIN cases_approval ap ON ap.id = e.approval_id
-           LEFT JOIN departments_serviceitem i ON i.id = ap.item_id
           WHERE e.case_id = c.id AND e.is_public),
         '[]'::json),
     'missing', COALESCE(
@@ -416,17 +425,17 @@ SELECT json_build_object(
                     AND m.case_id = c.id AND m.status = {_literal(MaterialStatus.MISSING)}
                  UNION ALL
                  SELECT 2, ap.id, x.position, json_build_object(
-                        'material_type', x.code, 'name', COALESCE(mt.name, x.code),
-                        'item', i.name, 'department', d.name, 'reason', ap.decision_note,
+                        'material_type', x.code,
+                        'name', COALESCE((SELECT mt.name FROM departments_materialtype mt
+                                           WHERE mt.code = x.code), x.code),
+                        'item', {item_name}, 'department', {department_name},
+                        'reason', ap.decision_note,
                         'what_to_do', {_literal(labels["supplement_what_to_do"])})
                    FROM cases_approval ap
-                   JOIN departments_serviceitem i ON i.id = ap.item_id
-                   JOIN departments_department d ON d.id = ap.department_id
                   CROSS JOIN LATERAL jsonb_array_elements_text(
                         CASE WHEN jsonb_typeof(ap.supplement_materials) = 'array'
                              THEN ap.supplement_materials ELSE '[]'::jsonb END
                   ) WITH ORDINALITY AS x(code, position)
-                   LEFT JOIN departments_materialtype mt ON mt.code = x.code
                   WHERE ap.case_id = c.id
                     AND ap.state = {_literal(ApprovalState.SUPPLEMENT_REQUESTED)}) AS m),
         '[]'::json),
@@ -442,7 +451,9 @@ SELECT json_build_object(
           LIMIT 1),
     'certificates', COALESCE(
         (SELECT json_agg(json_build_object(
-                    'number', ce.number, 'type', ct.name,
+                    'number', ce.number,
+                    'type', (SELECT ct.name FROM departments_certificatetype ct
+                              WHERE ct.id = ce.certificate_type_id),
                     'status', CASE WHEN ce.status = {_literal(CertificateStatus.VALID)}
                                     AND ce.valid_until < {today}
                                    THEN {_literal(CertificateStatus.EXPIRED)}
@@ -450,7 +461,6 @@ SELECT json_build_object(
                     'verify_url', $3::text || ce.verification_token || $4::text)
                     ORDER BY ce.issued_at, ce.id)
            FROM cases_certificate ce
-           JOIN departments_certificatetype ct ON ct.id = ce.certificate_type_id
           WHERE ce.case_id = c.id),
         '[]'::json)
 )::text
@@ -461,7 +471,7 @@ WHERE c.tracking_no = $1 AND upper(right(a.id_number, 4)) = $2
 FROM (SELECT EXISTS (
     SELECT 1 FROM {TrackFailure._meta.db_table} f
      WHERE f.client = $5 AND f.failures >= $6::integer AND f.window_ends > now()
-)) AS b(blocked)
+) OFFSET 0) AS b(blocked)
 """
 
 
