@@ -114,12 +114,12 @@ class TrackFailureLimit(FailureLimit):
     def is_blocked(self, request: HttpRequest) -> bool:
         from .services.track_failures import track_failure_is_blocked
 
-        return track_failure_is_blocked(client=client_ident(request), limit=self.limit)
+        return track_failure_is_blocked(client=client_ident(request) or "", limit=self.limit)
 
     def record(self, request: HttpRequest) -> None:
         from .services.track_failures import track_failure_record
 
-        track_failure_record(client=client_ident(request), window_seconds=self.window)
+        track_failure_record(client=client_ident(request) or "", window_seconds=self.window)
 
 
 # Wrong or unknown tracking number / ID suffix: the page and the API share the count.

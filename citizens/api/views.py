@@ -233,7 +233,7 @@ def track(request: HttpRequest, tracking_no: str) -> HttpResponse:
             tracking_no=tracking_no,
             id_suffix=id_suffix,  # a malformed one matches nothing
             verify_url=request.build_absolute_uri(verify_path_template()),
-            client=client_ident(request),
+            client=client_ident(request) or "",
             failure_limit=TRACK_FAILURES.limit,
         )
     else:
