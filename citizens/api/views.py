@@ -7,7 +7,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -228,7 +228,8 @@ def track(request: HttpRequest, tracking_no: str) -> HttpResponse:
     both are one statement that reads the case only when the client is not blocked,
     and writes the answer's JSON itself (citizens.tracking)."""
     id_suffix = _query_value(request, "id_suffix").strip()
-    if connection.vendor == "postgresql":
+    on_postgresql = connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+    if on_postgresql:
         blocked, body = track_answer_json(
             tracking_no=tracking_no,
             id_suffix=id_suffix,  # a malformed one matches nothing
@@ -246,7 +247,7 @@ def track(request: HttpRequest, tracking_no: str) -> HttpResponse:
         )
     if len(id_suffix) != 4:
         return _json({"id_suffix": [_("请提供证件号码的最后四位（id_suffix）。")]}, status=400)
-    if connection.vendor != "postgresql":
+    if not on_postgresql:
         view = track_lookup(tracking_no=tracking_no, id_suffix=id_suffix)
         body = _dumps(track_answer(view, request=request)) if view is not None else None
     if body is None:
