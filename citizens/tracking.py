@@ -13,6 +13,11 @@ same answer, which a test checks for a case in every state.
 A wrong suffix and an unknown number take the very same single query and both get no
 row: the suffix is compared inside the query, so neither the answer nor the number of
 round trips tells them apart.
+
+The API goes one step further on PostgreSQL (``track_answer_json``): one statement per
+language checks the client's tracking throttle and writes the API's final JSON, so the
+row's bytes are the response body. Both statements are prepared once per connection and
+run on the libpq connection under Django's (``_execute_prepared``).
 """
 
 from __future__ import annotations

@@ -67,8 +67,9 @@ class TrackCertificateSerializer(serializers.Serializer):
 
 
 class TrackSerializer(serializers.Serializer):
-    """The answer's contract, for the OpenAPI schema. The view builds the same JSON itself
-    (``track_answer``): a serializer pass was a large share of a lookup's CPU time; a test
+    """The answer's contract, for the OpenAPI schema. The view writes the same JSON without
+    it — on PostgreSQL the database writes it (``tracking.track_answer_json``), elsewhere
+    ``track_answer``: a serializer pass was a large share of a lookup's CPU time; a test
     checks that both give the same answer for cases in every state."""
 
     tracking_no = serializers.CharField()
