@@ -33,6 +33,7 @@ import contextlib
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import subprocess
@@ -253,6 +254,9 @@ def web_server(port: int, env: dict, arguments) -> subprocess.Popen:
                    "--host", "127.0.0.1", "--port", str(port), "--workers", str(arguments.workers),
                    "--blocking-threads", str(arguments.threads), "--runtime-mode", "st",
                    "--backlog", "2048", "--log-level", "warning"]  # fmt: skip
+        if arguments.backpressure:
+            command += ["--backpressure", str(arguments.backpressure)]
+        command += arguments.granian_option
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     command = [sys.executable, "-m", "gunicorn", "onewindow.wsgi", "--bind", f"127.0.0.1:{port}",
                "--workers", str(arguments.workers), "--worker-class", arguments.worker_class,
@@ -271,6 +275,8 @@ def wrk(port: int, pairs: Path, mode: str, *, clients: int, seconds: float) -> d
              "--", str(pairs), mode, str(threads)],
             stdout=output, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
+        time.sleep(min(2.0, seconds / 4))
+        split = connections_per_process(port)
         _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
         output.seek(0)
@@ -279,7 +285,23 @@ def wrk(port: int, pairs: Path, mode: str, *, clients: int, seconds: float) -> d
         raise SystemExit(f"wrk failed: {text}")
     result = json.loads([row for row in text.splitlines() if row.startswith("{")][-1])
     result["wrk_cpu_seconds"] = usage.ru_utime + usage.ru_stime
+    result["connections_per_worker"] = split
     return result
+
+
+def connections_per_process(port: int) -> list[int]:
+    """How the clients' connections are spread over the server's worker processes (the
+    kernel hands each new connection to one worker: granian's workers each listen with
+    SO_REUSEPORT, and a keep-alive connection stays with its worker). Largest first."""
+    try:
+        output = subprocess.run(
+            ["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    counts = Counter(re.findall(r"pid=(\d+)", output))
+    return sorted(counts.values(), reverse=True)
 
 
 def measured(port: int, pairs: Path, mode: str, arguments) -> dict:
@@ -305,6 +327,8 @@ def measured(port: int, pairs: Path, mode: str, arguments) -> dict:
         ),
         # More than zero: the distinct list ran out and cases were asked for again.
         "distinct_file_wrapped": result["wraps"],
+        # A worker with more connections than another answers each of them later.
+        "connections_per_worker": result["connections_per_worker"],
         "cpu_ms_per_request": {
             program: round(used * 1000 / requests, 3) for program, used in sorted(cpu.items())
         },
@@ -321,6 +345,14 @@ def main() -> None:
     parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
     parser.add_argument("--worker-class", default="gthread", help="gunicorn's")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--backpressure", type=int, default=0,
+        help="granian's connections per worker at most (default: granian's)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--granian-option", action="append", default=[],
+        help="one more granian command-line argument (repeat for more)",
+    )  # fmt: skip
     parser.add_argument("--modes", default="random,distinct")
     parser.add_argument("--database-url", help="an already filled database (default: start one)")
     parser.add_argument("--redis-url", help="a Redis to use (default: start one)")

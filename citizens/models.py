@@ -45,3 +45,21 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_hash[:8]} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TrackFailure(models.Model):
+    """Failed public tracking lookups (unknown number, wrong ID suffix) of one client
+    address, for the throttle (``citizens.throttles.TRACK_FAILURES``): the count of the
+    current window, which starts at the address's first failure. Kept in the database
+    so that on PostgreSQL the API checks it inside its one lookup statement."""
+
+    client = models.CharField(_("客户端地址"), max_length=255, primary_key=True)
+    failures = models.PositiveIntegerField(_("失败次数"), default=0)
+    window_ends = models.DateTimeField(_("计数截止时间"))
+
+    class Meta:
+        verbose_name = _("查询失败计数")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.client}: {self.failures}"

@@ -15,7 +15,9 @@ def send_one_time_code(code_id: int, code: str) -> None:
 
 @shared_task(name="citizens.purge_one_time_codes")
 def purge_one_time_codes() -> int:
-    """Daily: delete sign-in codes older than a day. Running it twice changes nothing more."""
+    """Daily: delete sign-in codes older than a day, and the tracking throttle's counts
+    whose window has ended. Running it twice changes nothing more."""
     from .services.sign_in import one_time_codes_purge
+    from .services.track_failures import track_failures_purge
 
-    return one_time_codes_purge()
+    return one_time_codes_purge() + track_failures_purge()

@@ -13,6 +13,11 @@ same answer, which a test checks for a case in every state.
 A wrong suffix and an unknown number take the very same single query and both get no
 row: the suffix is compared inside the query, so neither the answer nor the number of
 round trips tells them apart.
+
+The API goes one step further on PostgreSQL (``track_answer_json``): one statement per
+language checks the client's tracking throttle and writes the API's final JSON, so the
+row's bytes are the response body. Both statements are prepared once per connection and
+run on the libpq connection under Django's (``_execute_prepared``).
 """
 
 from __future__ import annotations
@@ -20,11 +25,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import time
 from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.urls import get_script_prefix, reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -33,6 +40,7 @@ from cases.constants import (
     ApplicantKind,
     ApprovalState,
     CaseState,
+    CertificateStatus,
     CourierCompany,
     DeliveryStatus,
     MaterialStatus,
@@ -41,6 +49,7 @@ from certificates.selectors import certificate_effective_status
 from departments.identifiers import mask_name
 
 from .constants import STAGE_OF_STATE, STATE_EXPLANATION, Stage
+from .models import TrackFailure
 from .selectors import (
     ID_SUFFIX_PATTERN,
     TRACKING_NO_PATTERN,
@@ -114,7 +123,7 @@ SELECT json_build_object(
 )::text
 FROM cases_case c
 JOIN cases_applicant a ON a.id = c.applicant_id
-WHERE c.tracking_no = %s AND upper(right(a.id_number, 4)) = %s
+WHERE c.tracking_no = $1 AND upper(right(a.id_number, 4)) = $2
 """
 
 
@@ -129,45 +138,8 @@ def track_lookup(*, tracking_no: str, id_suffix: str) -> dict[str, Any] | None:
     id_suffix = (id_suffix or "").strip().upper()
     if not TRACKING_NO_PATTERN.match(tracking_no) or not ID_SUFFIX_PATTERN.match(id_suffix):
         tracking_no = ""  # still query, for the same timing; matches nothing
-    with _prepared_cursor(database) as cursor:
-        cursor.execute(TRACK_SQL, [tracking_no, id_suffix])
-        row = cursor.fetchone()
+    row = _execute_prepared(database, TRACK_SQL, [tracking_no.encode(), id_suffix.encode()])
     return _public_view_from_document(json.loads(row[0])) if row is not None else None
-
-
-def _prepared_cursor(database):  # type: ignore[no-untyped-def]
-    """A cursor whose statements are prepared on the server (protocol level, once per
-    connection, kept by psycopg): planning this query costs several times what running
-    it does, so it is planned once per connection instead of on every lookup. Wrapped
-    like ``connection.cursor()``, so Django's error translation and query logging apply.
-
-    Django leaves psycopg's automatic preparing off (``prepare_threshold`` None, for
-    connection poolers) and its own cursors bind on the client, which never prepares;
-    a threshold that is never reached keeps it that way for every other statement while
-    ``prepare=True`` prepares this one (PgBouncer 1.21+ keeps protocol-level prepared
-    statements in transaction mode too)."""
-    database.ensure_connection()
-    raw = database.connection
-    if raw.prepare_threshold is None:
-        raw.prepare_threshold = _NEVER
-    cursor = _prepared_cursor_class()(raw)
-    if database.queries_logged:
-        return database.make_debug_cursor(cursor)
-    return database.make_cursor(cursor)
-
-
-_NEVER = 2**62
-
-
-@functools.cache
-def _prepared_cursor_class() -> type:
-    import psycopg  # only PostgreSQL deployments have it
-
-    class PreparedCursor(psycopg.Cursor):
-        def execute(self, query, params=None, *, prepare=True, binary=None):  # type: ignore[no-untyped-def,override]
-            return super().execute(query, params, prepare=prepare, binary=binary)
-
-    return PreparedCursor
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -296,6 +268,11 @@ def _public_view_from_document(document: dict[str, Any]) -> dict[str, Any]:
 _TOKEN = "0TOKEN0"  # stands for a verification token (URL-safe: reverse() leaves it as is)
 
 
+def verify_path_template() -> str:
+    """A certificate's verify path with ``_TOKEN`` in place of its token."""
+    return _verify_path(get_script_prefix())
+
+
 @functools.lru_cache(maxsize=8)
 def _verify_path(script_prefix: str) -> str:
     """The verification URL with ``_TOKEN`` in place of the token, once per script
@@ -325,3 +302,300 @@ def _certificate_status(status: str, valid_until: dt.date | None) -> str:
     return str(
         certificate_effective_status(certificate=_Certificate(status, valid_until))  # type: ignore[arg-type]
     )
+
+
+# --- The API's answer, written by the database --------------------------------------------
+#
+# ``GET /api/v1/track/<no>/`` answers with ``TrackSerializer``'s JSON. On PostgreSQL the
+# database writes that JSON itself, labels and all, in the request's language: one
+# statement per language (and time zone), prepared once per connection, with the labels
+# inlined as CASE expressions. Python then neither decodes, transforms nor encodes
+# anything: the row's bytes are the response body. Same rows, same order, same formats
+# as ``track_lookup`` followed by ``api.views.track_answer`` (a test compares them with
+# the serializer's contract for a case in every state, in both languages).
+
+
+def _literal(value: str) -> str:
+    """A SQL string literal (standard_conforming_strings is on: only ' needs doubling)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _case(expression: str, labels: dict[str, str], default: str) -> str:
+    """``CASE expression WHEN key THEN label ... ELSE default END``."""
+    whens = " ".join(
+        f"WHEN {_literal(key)} THEN {_literal(label)}" for key, label in labels.items()
+    )
+    return f"CASE {expression} {whens} ELSE {default} END" if whens else default
+
+
+def _iso_datetime(expression: str, zone: str) -> str:
+    """DRF's DateTimeField format for a timestamptz: ISO 8601 in ``zone``, microseconds
+    only when not zero, ``Z`` for a zero offset (Python's ``isoformat()``), each part
+    computed once: the only "." is the fraction's, and to_char writes a negative
+    interval with its "-"; offsets with seconds (local mean time, before 1901) are
+    written without them."""
+    local = f"({expression} AT TIME ZONE {_literal(zone)})"
+    offset = f"({local} - ({expression} AT TIME ZONE 'UTC'))"
+    return (
+        f"replace(to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '')"
+        f" || replace(replace('+' || to_char({offset}, 'HH24:MI'), '+-', '-'), '+00:00', 'Z')"
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _answer_sql(language: str, zone: dt.tzinfo) -> str:
+    """The whole API answer as JSON text, in ``language`` and time zone ``zone``
+    (a tzinfo, as keying by its name would cost a name lookup per request).
+    Parameters: $1 tracking number, $2 ID suffix, $3 and $4 what goes before and after
+    a verification token in a certificate's verify URL."""
+    from django.utils import translation
+
+    with translation.override(language):
+        labels = _labels(language)
+        stage_of_state = {str(state): stage.value for state, stage in STAGE_OF_STATE.items()}
+        stage_label = {
+            str(state): labels["stage"][stage.value] for state, stage in STAGE_OF_STATE.items()
+        }
+    received = Stage.RECEIVED.value
+    state_display = _case("c.state", labels["case_state"], "c.state")
+    approval_display = _case("ap.state", labels["approval_state"], "ap.state")
+    event = _case("e.name", labels["event"], "e.name")
+    courier = _case("dl.courier", labels["courier"], "dl.courier")
+    delivery_status = _case("dl.status", labels["delivery_status"], "dl.status")
+    name = "a.name"
+    masked = (
+        f"CASE WHEN a.kind <> {_literal(ApplicantKind.PERSON)} OR char_length({name}) <= 1"
+        f" THEN {name} WHEN char_length({name}) = 2 THEN left({name}, 1) || '*'"
+        f" ELSE left({name}, 1) || repeat('*', char_length({name}) - 2) || right({name}, 1) END"
+    )
+    zone_name = zone.tzname(None) or str(zone)  # as timezone.get_current_timezone_name()
+    today = f"(now() AT TIME ZONE {_literal(zone_name)})::date"
+    # The catalogue rows (items, departments, material and certificate types) are read
+    # by primary key, row by row, in scalar sub-selects: joined, the planner hashed the
+    # whole (small) tables on every execution, which cost more than the probes.
+    item_name = "(SELECT i.name FROM departments_serviceitem i WHERE i.id = ap.item_id)"
+    department_name = "(SELECT d.name FROM departments_department d WHERE d.id = ap.department_id)"
+    return f"""
+SELECT b.blocked, CASE WHEN b.blocked THEN NULL ELSE (
+SELECT json_build_object(
+    'tracking_no', c.tracking_no,
+    'state', c.state,
+    'state_display', {state_display},
+    'stage', {_case("c.state", stage_of_state, _literal(received))},
+    'stage_display', {_case("c.state", stage_label, _literal(labels["stage"][received]))},
+    'explanation', {_case("c.state", labels["explanation"], "''")},
+    'applicant_masked', {masked},
+    'due_date', c.due_date,
+    'items', COALESCE(
+        (SELECT json_agg(
+                    (SELECT json_build_object(
+                        'code', i.code, 'name', i.name, 'department', {department_name},
+                        'approval_state', ap.state,
+                        'approval_state_display', {approval_display},
+                        'due_date', ap.due_date)
+                       FROM departments_serviceitem i WHERE i.id = ap.item_id)
+                    ORDER BY ap.id)
+           FROM cases_approval ap
+          WHERE ap.case_id = c.id),
+        (SELECT json_agg(json_build_object(
+                    'code', i.code, 'name', i.name,
+                    'department', (SELECT d.name FROM departments_department d
+                                    WHERE d.id = i.department_id),
+                    'approval_state', NULL, 'approval_state_display', '',
+                    'due_date', c.due_date) ORDER BY i.code)
+           FROM cases_case_items ci
+           JOIN departments_serviceitem i ON i.id = ci.serviceitem_id
+          WHERE ci.case_id = c.id),
+        '[]'::json),
+    'timeline', COALESCE(
+        (SELECT json_agg(json_build_object(
+                    'at', {_iso_datetime("e.created_at", zone_name)}, 'event', {event},
+                    'item', CASE WHEN e.approval_id IS NULL THEN '' ELSE COALESCE(
+                        (SELECT {item_name} FROM cases_approval ap
+                          WHERE ap.id = e.approval_id), '') END,
+                    'note', e.note)
+                    ORDER BY e.created_at, e.id)
+           FROM cases_caseevent e
+          WHERE e.case_id = c.id AND e.is_public),
+        '[]'::json),
+    'missing', COALESCE(
+        (SELECT json_agg(m.material ORDER BY m.part, m.k1, m.k2)
+           FROM (SELECT 1 AS part, m.id AS k1, 0::bigint AS k2, json_build_object(
+                        'material_type', mt.code, 'name', mt.name, 'item', '',
+                        'department', '', 'reason', '',
+                        'what_to_do', {_literal(labels["pending_what_to_do"])}) AS material
+                   FROM cases_casematerial m
+                   JOIN departments_materialtype mt ON mt.id = m.material_type_id
+                  WHERE c.state = {_literal(CaseState.PENDING_MATERIALS)}
+                    AND m.case_id = c.id AND m.status = {_literal(MaterialStatus.MISSING)}
+                 UNION ALL
+                 SELECT 2, ap.id, x.position, json_build_object(
+                        'material_type', x.code,
+                        'name', COALESCE((SELECT mt.name FROM departments_materialtype mt
+                                           WHERE mt.code = x.code), x.code),
+                        'item', {item_name}, 'department', {department_name},
+                        'reason', ap.decision_note,
+                        'what_to_do', {_literal(labels["supplement_what_to_do"])})
+                   FROM cases_approval ap
+                  CROSS JOIN LATERAL jsonb_array_elements_text(
+                        CASE WHEN jsonb_typeof(ap.supplement_materials) = 'array'
+                             THEN ap.supplement_materials ELSE '[]'::jsonb END
+                  ) WITH ORDINALITY AS x(code, position)
+                  WHERE ap.case_id = c.id
+                    AND ap.state = {_literal(ApprovalState.SUPPLEMENT_REQUESTED)}) AS m),
+        '[]'::json),
+    'delivery',
+        (SELECT json_build_object(
+                    'courier', dl.courier, 'courier_display', {courier},
+                    'waybill', dl.waybill, 'status', dl.status,
+                    'status_display', {delivery_status},
+                    'delivered_at', {_iso_datetime("dl.delivered_at", zone_name)})
+           FROM cases_delivery dl
+          WHERE dl.case_id = c.id
+          ORDER BY dl.created_at DESC, dl.id DESC
+          LIMIT 1),
+    'certificates', COALESCE(
+        (SELECT json_agg(json_build_object(
+                    'number', ce.number,
+                    'type', (SELECT ct.name FROM departments_certificatetype ct
+                              WHERE ct.id = ce.certificate_type_id),
+                    'status', CASE WHEN ce.status = {_literal(CertificateStatus.VALID)}
+                                    AND ce.valid_until < {today}
+                                   THEN {_literal(CertificateStatus.EXPIRED)}
+                                   ELSE ce.status END,
+                    'verify_url', $3::text || ce.verification_token || $4::text)
+                    ORDER BY ce.issued_at, ce.id)
+           FROM cases_certificate ce
+          WHERE ce.case_id = c.id),
+        '[]'::json)
+)::text
+FROM cases_case c
+JOIN cases_applicant a ON a.id = c.applicant_id
+WHERE c.tracking_no = $1 AND upper(right(a.id_number, 4)) = $2
+) END
+FROM (SELECT EXISTS (
+    SELECT 1 FROM {TrackFailure._meta.db_table} f
+     WHERE f.client = $5 AND f.failures >= $6::integer AND f.window_ends > now()
+) OFFSET 0) AS b(blocked)
+"""
+
+
+def track_answer_json(
+    *, tracking_no: str, id_suffix: str, verify_url: str, client: str, failure_limit: int
+) -> tuple[bool, bytes | None]:
+    """PostgreSQL only: whether ``client`` is blocked by the tracking throttle (at least
+    ``failure_limit`` failures in its current window, ``TrackFailure``) and, if it is
+    not, the API's answer (``TrackSerializer``'s JSON, UTF-8) for the case if the number
+    exists *and* the ID number ends with the suffix, else None. One prepared statement,
+    the same single query for an unknown number, a wrong suffix and malformed input; a
+    blocked client's case is not even read. ``verify_url`` is a certificate's absolute
+    verify URL with ``_TOKEN`` in place of the token."""
+    tracking_no = tracking_no_clean(tracking_no)
+    id_suffix = (id_suffix or "").strip().upper()
+    if not TRACKING_NO_PATTERN.match(tracking_no) or not ID_SUFFIX_PATTERN.match(id_suffix):
+        tracking_no = ""  # still query, for the same timing; matches nothing
+    before, _token, after = verify_url.partition(_TOKEN)
+    language = get_language() or settings.LANGUAGE_CODE
+    row = _execute_prepared(
+        connections[DEFAULT_DB_ALIAS],
+        _answer_sql(language, timezone.get_current_timezone()),
+        [
+            tracking_no.encode(),
+            id_suffix.encode(),
+            before.encode(),
+            after.encode(),
+            client.encode(),
+            str(failure_limit).encode(),
+        ],
+    )
+    assert row is not None  # the statement always answers one row
+    return row[0] == b"t", row[1]
+
+
+def _execute_prepared(database, sql: str, params: list[bytes]) -> list[bytes | None] | None:  # type: ignore[no-untyped-def]
+    """The first row's columns (bytes as the server sent them, or None for NULL), or
+    None when there is no row.
+
+    Runs ``sql`` as a statement prepared on the server once per connection, straight on
+    the libpq connection under Django's psycopg connection: no query parsing, adapting
+    or row loading in Python (psycopg's cursor cost several times the statement's own
+    client time here). Django's bookkeeping stays: the connection is opened the way
+    Django opens it, errors become Django's database errors (and mark the connection
+    for the end-of-request health check), execute wrappers run and, when queries are
+    logged (DEBUG, tests), the statement is logged like any other."""
+    database.ensure_connection()
+    database.validate_no_broken_transaction()
+    wrappers = database.execute_wrappers
+    if not wrappers and not database.queries_logged:
+        return _run_prepared(database, sql, params)
+    executor = functools.partial(_wrapped_run, database)
+    for wrapper in reversed(wrappers):
+        executor = functools.partial(wrapper, executor)
+    started = time.monotonic()
+    try:
+        return executor(sql, params, False, {"connection": database, "cursor": None})
+    finally:
+        if database.queries_logged:
+            database.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+
+
+def _wrapped_run(database, sql, params, many, context):  # type: ignore[no-untyped-def]
+    return _run_prepared(database, sql, params)
+
+
+def _forget_when_psycopg_deallocates_all(raw, names: dict) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """psycopg prepares the statements a connection repeats (``prepare_threshold`` in the
+    settings) and, after a ROLLBACK (to a savepoint too) or a DROP/ALTER, sends
+    ``DEALLOCATE ALL``, which removes ours as well. Its prepared-statement manager
+    says so by returning True from ``clear()``: ours are then forgotten with its own,
+    and prepared again on next use. (psycopg internals: ``Connection._prepared``.)"""
+    manager = raw._prepared
+    clear = manager.clear
+
+    def clear_ours_too() -> bool:
+        deallocating_all = clear()
+        if deallocating_all:
+            names.clear()
+        return deallocating_all
+
+    manager.clear = clear_ours_too
+
+
+def _run_prepared(database, sql: str, params: list[bytes]) -> list[bytes | None] | None:  # type: ignore[no-untyped-def]
+    from psycopg import errors, pq
+
+    raw = database.connection
+    pgconn = raw.pgconn
+    prepared = database.__dict__.get("_onewindow_prepared")
+    if prepared is None or prepared[0] is not pgconn:  # a new connection: nothing prepared
+        prepared = (pgconn, {})
+        database.__dict__["_onewindow_prepared"] = prepared
+        _forget_when_psycopg_deallocates_all(raw, prepared[1])
+    names = prepared[1]
+    name = names.get(sql)
+    with database.wrap_database_errors:
+        for attempt in (1, 2):
+            if name is None:
+                name = f"onewindow_track_{len(names)}".encode()
+                result = pgconn.prepare(name, sql.encode())
+                if result.status != pq.ExecStatus.COMMAND_OK:
+                    raise errors.error_from_result(result, encoding=raw.info.encoding)
+                names[sql] = name
+            result = pgconn.exec_prepared(name, params)
+            if result.status == pq.ExecStatus.TUPLES_OK:
+                break
+            error = errors.error_from_result(result, encoding=raw.info.encoding)
+            if (
+                attempt == 1
+                and isinstance(error, errors.InvalidSqlStatementName)
+                and pgconn.transaction_status == pq.TransactionStatus.IDLE
+            ):
+                # Deallocated behind our back (DISCARD ALL by a pooler): prepare again.
+                # (Inside a transaction the failure has aborted it: nothing to retry.)
+                names.clear()
+                name = None
+                continue
+            raise error
+    if result.ntuples == 0:
+        return None
+    return [result.get_value(0, column) for column in range(result.nfields)]

@@ -41,6 +41,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Public tracking's API skips the middlewares with nothing to do for it (and the URL
+    # resolver); every other one still runs for it (citizens/middleware.py).
+    "citizens.middleware.PublicTrackingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
