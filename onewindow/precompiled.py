@@ -68,7 +68,6 @@ class _Compiled:
         missing = set(names) - {name for _position, name in self.slots}
         if missing:
             raise ValueError(f"the read does not use {sorted(missing)} as a parameter")
-        self.sql = sql
         self.params = list(params)
         self.queryset = queryset
         self.compiler = compiler

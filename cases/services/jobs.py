@@ -26,7 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from onewindow.precompiled import row_insert
+from onewindow.precompiled import row_insert, row_update
 
 from ..constants import JobState
 from ..models import Job
@@ -177,14 +177,12 @@ def _job_claim(*, job_id: int, now: dt.datetime) -> Job | None:
 
 def _job_done(*, job: Job, finished: dt.datetime) -> None:
     """Mark the claimed run done (if this run still holds it): one plain UPDATE."""
-    quote = connection.ops.quote_name
-    sql = (
-        f"UPDATE {quote(Job._meta.db_table)} SET state = %s, done_at = %s, lease_until = NULL, "
-        f"last_error = '', updated_at = %s WHERE id = %s AND state = %s AND attempts = %s"
+    job.state, job.done_at, job.lease_until, job.last_error = JobState.DONE, finished, None, ""
+    row_update(
+        job,
+        ["state", "done_at", "lease_until", "last_error"],
+        where={"state": JobState.RUNNING, "attempts": job.attempts},
     )
-    when = Job._meta.get_field("done_at").get_db_prep_value(finished, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [JobState.DONE, when, when, job.pk, JobState.RUNNING, job.attempts])
 
 
 def job_run(*, job_id: int) -> Job | None:
@@ -249,9 +247,7 @@ def _job_run_claimed(*, job: Job) -> Job:
         )
         logger.exception("job %s failed (attempt %s)", job.key, job.attempts)
         raise
-    finished = timezone.now()
-    _job_done(job=job, finished=finished)
-    job.state, job.done_at, job.lease_until, job.last_error = JobState.DONE, finished, None, ""
+    _job_done(job=job, finished=timezone.now())
     return job
 
 
