@@ -151,6 +151,8 @@ SPECTACULAR_SETTINGS = {
 # Celery. Without REDIS_URL the embedded mode runs every task in-process.
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# kombu's Redis transport with one redis-py client per channel (onewindow/broker.py).
+CELERY_BROKER_TRANSPORT = "onewindow.broker:Transport" if REDIS_URL.startswith("redis://") else None
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 # Keep the database connection from task to task (onewindow/celery.py closes it the

@@ -154,7 +154,7 @@ def test_a_worker_keeps_its_database_connection_from_task_to_task(full_mode, tmp
         before = _sessions()
         case_ids = json.loads(
             _manage(env, "-m", "bench.workload", "accept", "--cases", "20")
-        )  # 20 dispatch jobs and 20 more approval messages for the one worker
+        )  # 40 approval messages for the one worker (2 a case)
         deadline = time.monotonic() + 120
         while _concluded(case_ids) < len(case_ids):
             assert time.monotonic() < deadline, workload_counts(case_ids=case_ids)

@@ -77,18 +77,19 @@ def raw_update(model, row_id: int, column: str, value) -> None:
 @pytest.mark.django_db
 def test_rows_are_chained_as_they_are_inserted(clerk):
     case = CaseFactory(state=CaseState.SUBMITTED)
-    case_accept(case=case, actor=clerk)  # the transition service writes its event
+    case_accept(case=case, actor=clerk)  # the transition service writes two events
+    # (accepted, then dispatched: the factory's case has no items, so no approvals)
     for _ in range(3):
         CaseEvent.objects.create(case=case, kind=EventKind.NOTE, name="note", note="备注")
     rows = list(CaseEvent.objects.order_by("chain_position"))
-    assert [row.chain_position for row in rows] == [1, 2, 3, 4]
+    assert [row.chain_position for row in rows] == [1, 2, 3, 4, 5]
     assert {row.chain for row in rows} == {(case.pk % AUDIT_CHAINS) or None}  # the case's chain
     assert rows[0].previous_hash == GENESIS_HASH
     for before, after in zip(rows, rows[1:], strict=False):
         assert after.previous_hash == before.row_hash
-    assert len({row.row_hash for row in rows}) == 4
+    assert len({row.row_hash for row in rows}) == 5
     head = AuditChainHead.objects.get(name=chain_name(rows[0]))
-    assert (head.position, head.last_hash) == (4, rows[-1].row_hash)
+    assert (head.position, head.last_hash) == (5, rows[-1].row_hash)
 
 
 @pytest.mark.django_db

@@ -28,7 +28,6 @@ from .core import (
 from .flow import (
     IntakeInputError,
     IntakeResult,
-    case_dispatch_after_accept,
     case_intake_submit,
     case_visit_record,
     intake_choice,
@@ -64,7 +63,6 @@ __all__ = [
     "case_accept",
     "case_checklist",
     "case_create",
-    "case_dispatch_after_accept",
     "case_form_update",
     "case_intake_submit",
     "case_material_decline_evidence",

@@ -15,7 +15,7 @@ from ...constants import CaseState, Channel, EventKind
 from ...exceptions import CaseError
 from ...models import Applicant, Case, CaseEvent
 from ...workdays import add_working_days
-from ..dispatch import case_dispatch_after_commit
+from ..dispatch import case_dispatch
 from ..numbers import tracking_number_new
 from ..review import approvals_void_open
 from ..transitions import run_transition
@@ -97,8 +97,9 @@ def case_promised_date(*, case: Case) -> Any:
 
 def case_accept(*, case: Case, actor: Any = None, actor_label: str = "", note: str = "") -> Case:
     """Everything needed is on file: the case is accepted, the promised date runs, and
-    the departments get it as soon as this commits (the dispatch is an outbox job, so
-    it happens even if the caller's own dispatch never runs)."""
+    it goes to the departments (``IN_REVIEW``) in the same transaction — accepted and
+    dispatched, or neither. The approvals that need not wait start as outbox jobs once
+    this commits."""
     with transaction.atomic():
         case = run_transition(
             case,
@@ -108,7 +109,8 @@ def case_accept(*, case: Case, actor: Any = None, actor_label: str = "", note: s
             note=note,
             due_date=case_promised_date(case=case),
         )
-        case_dispatch_after_commit(case_id=case.pk)
+        # The accept's UPDATE holds the row: the dispatch need not lock it again.
+        case = case_dispatch(case=case, actor=None, actor_label="system", already_locked=True)
     return case
 
 

@@ -22,7 +22,6 @@ from departments.models import Bundle, ServiceItem
 from ...constants import CaseState, Channel, EventKind, VerificationOutcome, VisitReason
 from ...exceptions import CaseError
 from ...models import Case, CaseEvent, Visit
-from ..dispatch import case_dispatch
 from ..sharing import registry_read
 from .applicants import (
     ApplicantInputError,
@@ -189,11 +188,6 @@ def _checklist(case: Case, *, user: Any) -> list[ChecklistEntry]:
     return checklist
 
 
-def case_dispatch_after_accept(*, case: Case) -> Case:
-    """Hand the accepted case to the departments (approvals start after commit)."""
-    return case_dispatch(case=case, actor=None, actor_label="system")
-
-
 def case_intake_submit(
     *,
     case: Case,
@@ -230,7 +224,6 @@ def case_intake_submit(
             case = case_supplement(case=case, actor=actor, actor_label=actor_label)
         if not missing and not defects:
             case = case_accept(case=case, actor=actor, actor_label=actor_label)
-            case = case_dispatch_after_accept(case=case)
         else:
             entries = notice_entries(missing=missing, defects=defects, checklist=checklist)
             case = case_request_materials(
@@ -251,7 +244,6 @@ def case_visit_record(*, case: Case, reason: str, user: Any, note: str = "") -> 
 __all__ = [
     "IntakeInputError",
     "IntakeResult",
-    "case_dispatch_after_accept",
     "case_intake_submit",
     "case_visit_record",
     "intake_choice",

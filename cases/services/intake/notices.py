@@ -138,7 +138,6 @@ def cases_deem_accepted(*, today: dt.date | None = None) -> list[Case]:
     Safe to run twice: a case already accepted (or given a notice meanwhile) is skipped.
     """
     from .core import case_accept  # noqa: PLC0415 - core imports nothing from here either way
-    from .flow import case_dispatch_after_accept  # noqa: PLC0415
 
     today = today or timezone.localdate()
     accepted = []
@@ -148,20 +147,18 @@ def cases_deem_accepted(*, today: dt.date | None = None) -> list[Case]:
         if today <= deadline:
             continue
         try:
-            with transaction.atomic():
-                case = case_accept(
-                    case=case,
-                    actor_label=_("系统"),
-                    note=_(
-                        "自 %(submitted)s 提交起5个工作日内（至 %(deadline)s）未出具一次性告知，依%(law)s视为受理。"
-                    )
-                    % {
-                        "submitted": timezone.localtime(case.submitted_at).date().isoformat(),
-                        "deadline": deadline.isoformat(),
-                        "law": LEGAL_BASIS_NOTICE,
-                    },
+            case = case_accept(
+                case=case,
+                actor_label=_("系统"),
+                note=_(
+                    "自 %(submitted)s 提交起5个工作日内（至 %(deadline)s）未出具一次性告知，依%(law)s视为受理。"
                 )
-                case_dispatch_after_accept(case=case)
+                % {
+                    "submitted": timezone.localtime(case.submitted_at).date().isoformat(),
+                    "deadline": deadline.isoformat(),
+                    "law": LEGAL_BASIS_NOTICE,
+                },
+            )
         except CaseError:
             continue  # someone acted on it meanwhile; their action stands
         accepted.append(case)

@@ -24,11 +24,11 @@ def test_acting_on_a_stale_view_is_refused_with_a_clear_error(clerk):
     with pytest.raises(ConcurrentTransitionError) as error:
         case_request_materials(case=seen_by_second, actor=clerk, missing=["租赁合同"])
     assert "已被他人处理" in str(error.value)
-    assert "已受理" in str(error.value)
-    assert Case.objects.get(pk=seen_by_first.pk).state == CaseState.ACCEPTED
+    assert "「已提交」变为「审批中」" in str(error.value)  # accepted and dispatched at once
+    assert Case.objects.get(pk=seen_by_first.pk).state == CaseState.IN_REVIEW
     assert list(
         CaseEvent.objects.filter(case_id=seen_by_first.pk).values_list("name", flat=True)
-    ) == ["accept"]
+    ) == ["accept", "dispatch"]
 
 
 @pytest.mark.django_db
@@ -86,8 +86,10 @@ def test_two_clerks_accepting_at_once_exactly_one_wins(clerk, attempt):
     assert len(winners) == 1, outcomes
     assert len(losers) == 1 and isinstance(losers[0], ConcurrentTransitionError), outcomes
     decisions = CaseEvent.objects.filter(case=case, name__in=["accept", "request_materials"])
-    assert [event.to_state for event in decisions] == [winners[0].state]
-    # An accepted case then goes on to the departments (the dispatch job, after commit).
+    [decision] = decisions
+    # An accepted case goes on to the departments in the same transaction.
+    after = {"accept": CaseState.IN_REVIEW, "request_materials": CaseState.PENDING_MATERIALS}
+    assert winners[0].state == after[decision.name]
 
 
 @pytest.mark.django_db(transaction=True)

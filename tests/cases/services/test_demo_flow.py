@@ -4,7 +4,6 @@ import pytest
 
 from cases.constants import ApplicantKind, ApprovalState, CaseState, IdType
 from cases.models import Applicant, Certificate, Verification
-from cases.services.dispatch import case_dispatch
 from cases.services.intake import case_accept, case_create, case_submit
 from departments.models import Bundle, RegistryRecord
 from departments.services.demo import demo_load
@@ -30,9 +29,9 @@ def test_open_a_restaurant_on_the_demo_catalogue_is_approved_automatically(
     case = case_create(
         applicant=company, bundle=Bundle.objects.get(code="OPEN_RESTAURANT"), created_by=clerk
     )
-    case = case_accept(case=case_submit(case=case, actor=clerk), actor=clerk)
+    case = case_submit(case=case, actor=clerk)
     with django_capture_on_commit_callbacks(execute=True):
-        case = case_dispatch(case=case)
+        case = case_accept(case=case, actor=clerk)
     case.refresh_from_db()
     assert case.state == CaseState.APPROVED
     assert {approval.state for approval in case.approvals.all()} == {ApprovalState.APPROVED}

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from cases.constants import ApprovalState, CaseState, JobState
+from cases.constants import ApprovalState, CaseState, EventKind, JobState
 from cases.models import Approval, Job
 from cases.services import jobs
 from cases.services.dispatch import case_dispatch
@@ -181,7 +181,7 @@ def test_sweeper_republishes_lost_messages_and_dead_workers_jobs_only(test_handl
 
 
 @pytest.mark.django_db
-def test_acceptance_dispatches_after_commit_through_the_outbox(
+def test_acceptance_dispatches_in_its_own_transaction_and_starts_approvals_after_commit(
     django_capture_on_commit_callbacks, clerk
 ):
     from cases.services.intake import case_accept, case_create, case_submit
@@ -193,14 +193,49 @@ def test_acceptance_dispatches_after_commit_through_the_outbox(
     case = case_submit(case=case, actor=clerk)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         case = case_accept(case=case, actor=clerk)
-    assert case.state == CaseState.ACCEPTED
-    assert Job.objects.get().key == f"dispatch_case:{case.pk}"
+    # Accepted and dispatched together: the approval exists, its start is an outbox job.
+    assert case.state == CaseState.IN_REVIEW
+    approval = case.approvals.get()
+    assert approval.state == ApprovalState.PENDING
+    assert list(Job.objects.values_list("key", flat=True)) == [f"start_approval:{approval.pk}"]
+    assert list(
+        case.events.filter(kind=EventKind.TRANSITION, approval=None)
+        .order_by("pk")
+        .values_list("to_state", flat=True)
+    ) == [CaseState.DRAFT, CaseState.SUBMITTED, CaseState.ACCEPTED, CaseState.IN_REVIEW]
     for callback in callbacks:
         with django_capture_on_commit_callbacks(execute=True):
             callback()
     case.refresh_from_db()
     assert case.state == CaseState.APPROVED
     assert set(Job.objects.values_list("state", flat=True)) == {JobState.DONE}
+
+
+@pytest.mark.django_db
+def test_a_dispatch_that_fails_leaves_the_case_as_it_was(clerk, monkeypatch):
+    from cases.services import dispatch
+    from cases.services.intake import case_accept, case_create, case_submit
+    from tests.factories import ApplicantFactory
+
+    case = case_create(
+        applicant=ApplicantFactory(), items=[ServiceItemFactory(auto_decide=True)], created_by=clerk
+    )
+    case = case_submit(case=case, actor=clerk)
+    events = case.events.count()
+
+    def broken(*arguments, **keywords):
+        raise RuntimeError("catalogue unreadable")
+
+    monkeypatch.setattr(dispatch, "add_working_days", broken)
+    with pytest.raises(RuntimeError):
+        case_accept(case=case, actor=clerk)
+    case.refresh_from_db()
+    assert (case.state, case.accepted_at, case.events.count()) == (
+        CaseState.SUBMITTED,
+        None,
+        events,
+    )
+    assert not case.approvals.exists() and not Job.objects.exists()
 
 
 @pytest.mark.django_db
@@ -248,8 +283,9 @@ def test_a_follow_up_kept_by_a_failing_job_is_published_not_lost(test_handlers, 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_restaurant_case_takes_two_broker_messages_not_five(broker):
-    """Dispatch goes on with the first approval, each approval with the one it unblocks;
-    only the second of two approvals unblocked together needs another worker."""
+    """Acceptance dispatches in its own transaction and publishes the approval that can
+    start; each approval goes on with the one it unblocks; only the second of two
+    approvals unblocked together needs another message."""
     from django.core.management import call_command
 
     from bench.workload import workload_accept, workload_prepare
@@ -267,10 +303,11 @@ def test_a_restaurant_case_takes_two_broker_messages_not_five(broker):
     from cases.models import Case
 
     assert Case.objects.get(pk=case_id).state == CaseState.APPROVED
-    assert sorted(sent) == ["dispatch_case", "start_approval"]
-    # Every piece of work still has its own outbox row, run once.
-    work = Job.objects.filter(kind__in=["dispatch_case", "start_approval"])
-    assert work.count() == 5
+    assert sent == ["start_approval", "start_approval"]
+    # Every piece of work still has its own outbox row, run once; no dispatch job.
+    assert not Job.objects.filter(kind="dispatch_case").exists()
+    work = Job.objects.filter(kind="start_approval")
+    assert work.count() == 4
     assert set(work.values_list("state", "attempts")) == {(JobState.DONE, 1)}
 
 
