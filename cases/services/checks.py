@@ -21,6 +21,7 @@ from onewindow.precompiled import Precompiled
 from ..constants import ApplicantKind, ApprovalState, EventKind, VerificationOutcome
 from ..exceptions import ConcurrentTransitionError, InvalidTransitionError
 from ..models import Approval
+from .jobs import job_done_in_this_transaction
 from .review import approval_after_approved
 from .sharing import RegistryReadRequest, registry_reads
 from .transitions import run_transition
@@ -136,6 +137,8 @@ def approval_run_checks(*, approval_id: int) -> Approval:
                 approval = run_transition(
                     approval, "start_review", actor_label="system", checks=checks
                 )
+            # Run as an outbox job: the decision and the job's "done" commit together.
+            job_done_in_this_transaction()
     except (InvalidTransitionError, ConcurrentTransitionError):
         # Another run of this task got there first: its result stands.
         return Approval.objects.get(pk=approval_id)

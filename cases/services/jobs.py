@@ -110,10 +110,24 @@ def job_enqueue(*, kind: str, key: str, payload: dict[str, Any] | None = None) -
 
 class _Running(threading.local):
     """The job this thread is running: the follow-up it keeps for this worker, written
-    already claimed (``None`` outside a job), and whether it kept one already."""
+    already claimed (``None`` outside a job), whether it kept one already, and the run
+    of the handler going on now (``None`` outside a job)."""
 
     follow_ups: list[Job] | None = None
     continuing: bool = False
+    run: _Run | None = None
+
+
+class _Run:
+    """One run of a claimed job's handler: whether its "done" was committed with the
+    handler's own work (``job_done_in_this_transaction``)."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.done_committed = False
+
+    def committed(self) -> None:
+        self.done_committed = True
 
 
 _running = _Running()
@@ -232,7 +246,23 @@ def _job_run_one(*, job_id: int) -> Job | None:
     return _job_run_claimed(job=job)
 
 
+def job_done_in_this_transaction() -> None:
+    """Mark the job being run done inside the current transaction, so the handler's work
+    and its "done" commit together (one durable commit less per job, and no moment when
+    the work is in but the job still looks unfinished). A handler calls it in the
+    transaction that completes its work; outside a job (a direct call, a test) it does
+    nothing. If that transaction rolls back, the run marks the job done (or failed) as
+    it otherwise would."""
+    run = _running.run
+    if run is None:
+        return
+    _job_done(job=run.job, finished=timezone.now())
+    transaction.on_commit(run.committed)
+
+
 def _job_run_claimed(*, job: Job) -> Job:
+    outer, run = _running.run, _Run(job)
+    _running.run = run
     try:
         import_string(JOB_HANDLERS[job.kind])(**job.payload)
     except Exception as error:
@@ -247,7 +277,10 @@ def _job_run_claimed(*, job: Job) -> Job:
         )
         logger.exception("job %s failed (attempt %s)", job.key, job.attempts)
         raise
-    _job_done(job=job, finished=timezone.now())
+    finally:
+        _running.run = outer
+    if not run.done_committed:
+        _job_done(job=job, finished=timezone.now())
     return job
 
 

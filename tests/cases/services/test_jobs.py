@@ -43,9 +43,32 @@ def fan_out(*, number: int, children: int, fail_after: bool = False) -> None:
         raise RuntimeError("failed after its transaction committed")
 
 
+def finish_here(*, number: int, roll_back: bool = False) -> None:
+    """Does its work and marks its job done in one transaction; ``roll_back``: that
+    transaction is then rolled back (as a lost race would), and the handler returns."""
+    from django.db import transaction
+
+    from cases.models import NumberSequence
+
+    try:
+        with transaction.atomic():
+            NumberSequence.objects.create(name=f"work-{number}", value=number)
+            jobs.job_done_in_this_transaction()
+            DONE_SEEN.append(Job.objects.get(key=f"finish:{number}").state)
+            if roll_back:
+                raise LookupError("someone else got there first")
+    except LookupError:
+        pass
+
+
+DONE_SEEN: list[str] = []
+
+
 @pytest.fixture
 def test_handlers(monkeypatch):
     CALLS.clear()
+    DONE_SEEN.clear()
+    monkeypatch.setitem(jobs.JOB_HANDLERS, "finish", f"{__name__}.finish_here")
     monkeypatch.setitem(jobs.JOB_HANDLERS, "count", f"{__name__}.count_call")
     monkeypatch.setitem(jobs.JOB_HANDLERS, "explode", f"{__name__}.explode")
     monkeypatch.setitem(jobs.JOB_HANDLERS, "fan", f"{__name__}.fan_out")
@@ -351,3 +374,61 @@ def test_a_kept_follow_up_whose_worker_died_is_published_when_its_lease_runs_out
     assert broker == [(kept.pk, "fan")]
     assert jobs._job_run_one(job_id=kept.pk) is None  # not before its lease ends
     assert jobs._job_claim(job_id=kept.pk, now=later) is not None  # then it is taken again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_handler_commits_its_job_done_with_its_work(test_handlers, broker):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    job = job_enqueue(kind="finish", key="finish:1", payload={"number": 1})
+    with CaptureQueriesContext(connection) as queries:
+        assert job_run(job_id=job.pk) is not None
+    # Done inside the handler's transaction, before its commit; no second "done".
+    assert DONE_SEEN == [JobState.DONE]
+    updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "cases_job"')]
+    assert len(updates) == 2, updates  # the claim and the done, nothing after
+    job.refresh_from_db()
+    assert (job.state, job.attempts, job.lease_until) == (JobState.DONE, 1, None)
+    from cases.models import NumberSequence
+
+    assert NumberSequence.objects.get(name="work-1").value == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_done_is_written_by_the_run_afterwards(test_handlers, broker):
+    job = job_enqueue(kind="finish", key="finish:2", payload={"number": 2, "roll_back": True})
+    job_run(job_id=job.pk)
+    from cases.models import NumberSequence
+
+    assert not NumberSequence.objects.filter(name="work-2").exists()  # the work rolled back
+    job.refresh_from_db()
+    assert (job.state, job.attempts) == (JobState.DONE, 1)  # the handler returned: done
+
+
+@pytest.mark.django_db
+def test_outside_a_job_marking_done_does_nothing(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        jobs.job_done_in_this_transaction()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_approval_decision_and_its_job_done_are_one_transaction(broker, monkeypatch):
+    from django.db import connection
+
+    approval = _pending()
+    approval_start_after_commit(approval_id=approval.pk)
+    job = Job.objects.get(key=approval_start_key(approval.pk))
+    seen = []
+    real_done = jobs._job_done
+
+    def done(*, job, finished):
+        seen.append(connection.in_atomic_block)
+        real_done(job=job, finished=finished)
+
+    monkeypatch.setattr(jobs, "_job_done", done)
+    job_run(job_id=job.pk)
+    assert seen == [True]  # once, inside the decision's transaction
+    approval.refresh_from_db()
+    job.refresh_from_db()
+    assert (approval.state, job.state) == (ApprovalState.APPROVED, JobState.DONE)
