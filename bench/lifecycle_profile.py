@@ -6,7 +6,7 @@ counted and profiled exactly.
     .venv/bin/python -m bench.lifecycle_profile --cases 100 --profile 25  # + top 25 functions
 
 It starts a throw-away PostgreSQL, loads the demo, prepares open-a-restaurant cases,
-then accepts each one and runs the outbox jobs it causes (dispatch, approvals) in
+then accepts (and so dispatches) each one and runs the outbox jobs it causes (approvals) in
 this process, as a worker would, leaving out the PDF jobs (the ``documents``
 queue). It prints the CPU milliseconds of this process per case and the SQL
 statements per case by kind. The broker's own cost (about 3 ms a task) is not in it.

@@ -230,6 +230,8 @@ def _program(name: str) -> str:
         return "redis"
     if name == "wrk":
         return "wrk"
+    if name.startswith("nginx"):
+        return "proxy"
     return "web server"
 
 
@@ -248,7 +250,80 @@ def cpu_by_program(before: dict, after: dict) -> Counter:
 # --- the web server and the load generator ------------------------------------------------
 
 
-def web_server(port: int, env: dict, arguments) -> subprocess.Popen:
+NGINX_CONFIG = """
+worker_processes 1;
+daemon off;
+pid {directory}/nginx.pid;
+error_log {directory}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {directory}/body;
+    proxy_temp_path {directory}/proxy;
+    fastcgi_temp_path {directory}/fastcgi;
+    uwsgi_temp_path {directory}/uwsgi;
+    scgi_temp_path {directory}/scgi;
+    upstream onewindow {{
+        least_conn;
+        {servers}
+        keepalive 64;
+    }}
+    server {{
+        listen 127.0.0.1:{port} backlog=2048;
+        location / {{
+            proxy_pass http://onewindow;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $remote_addr;
+        }}
+    }}
+}}
+"""
+
+
+class Processes:
+    """Several server processes stopped together (``terminate``, then ``wait``)."""
+
+    def __init__(self, processes: list[subprocess.Popen]) -> None:
+        self.processes = processes
+
+    def terminate(self) -> None:
+        for process in self.processes:
+            process.terminate()
+
+    def wait(self, timeout: float | None = None) -> None:
+        for process in self.processes:
+            process.wait(timeout=timeout)
+
+
+def proxied_web_server(port: int, env: dict, arguments, directory: Path) -> Processes:
+    """nginx on ``port`` in front of ``--workers`` granian servers of one worker process
+    each, on ports of their own: nginx hands each request to the server with the fewest
+    requests in progress (``least_conn`` over kept-alive upstream connections), so no
+    server gets more than its share because the kernel gave it more client connections."""
+    ensure_packages("nginx")
+    ports = [free_port() for _ in range(arguments.workers)]
+    single = argparse.Namespace(**{**vars(arguments), "workers": 1, "proxy": None})
+    processes = [web_server(own, env, single, directory) for own in ports]
+    for own in ports:
+        _wait_for_port(own)
+    config = directory / "nginx.conf"
+    config.write_text(
+        NGINX_CONFIG.format(
+            directory=directory,
+            port=port,
+            servers="\n        ".join(f"server 127.0.0.1:{own};" for own in ports),
+        )
+    )
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    processes.append(subprocess.Popen([nginx, "-c", str(config)], stdout=subprocess.DEVNULL))
+    return Processes(processes)
+
+
+def web_server(port: int, env: dict, arguments, directory: Path):
+    if arguments.proxy == "nginx":
+        return proxied_web_server(port, env, arguments, directory)
     if arguments.server == "granian":
         command = [sys.executable, "-m", "granian", "--interface", "wsgi", "onewindow.wsgi:application",
                    "--host", "127.0.0.1", "--port", str(port), "--workers", str(arguments.workers),
@@ -343,6 +418,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
+    parser.add_argument(
+        "--proxy",
+        choices=["nginx"],
+        default=None,
+        help="nginx in front of --workers servers of one worker process each",
+    )
     parser.add_argument("--worker-class", default="gthread", help="gunicorn's")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
@@ -399,7 +480,7 @@ def main() -> None:
             return
         random_pairs, distinct_pairs, in_database = prepare(arguments.cases, out)
         port = free_port()
-        server = web_server(port, env, arguments)
+        server = web_server(port, env, arguments, out)
         stack.callback(server.wait, timeout=30)
         stack.callback(server.terminate)
         _wait_for_port(port)
@@ -419,7 +500,12 @@ def main() -> None:
                     if arguments.server == "gunicorn"
                     else "granian wsgi"
                 )
-                + f", {arguments.workers} workers x {arguments.threads} threads",
+                + (
+                    f", {arguments.workers} servers x 1 worker x {arguments.threads} threads"
+                    " behind nginx (least_conn)"
+                    if arguments.proxy
+                    else f", {arguments.workers} workers x {arguments.threads} threads"
+                ),
                 "load_generator": f"wrk, 2 threads, {arguments.clients} keep-alive connections",
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores,"
                 f" Python {platform.python_version()}",

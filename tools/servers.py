@@ -51,6 +51,7 @@ def _pdf_toolchain_present() -> bool:
 BROWSER_PACKAGES = ["chromium", "chromium-driver"]
 # The HTTP load generator of the public-tracking benchmark (a C program, Lua-scripted).
 LOAD_GENERATOR_PACKAGE = "wrk"
+PROXY_PACKAGE = "nginx-light"
 
 
 def free_port() -> int:
@@ -80,6 +81,8 @@ def ensure_packages(*names: str) -> None:
         missing.extend(BROWSER_PACKAGES)
     if "wrk" in names and shutil.which("wrk") is None:
         missing.append(LOAD_GENERATOR_PACKAGE)
+    if "nginx" in names and shutil.which("nginx") is None and not os.path.exists("/usr/sbin/nginx"):
+        missing.append(PROXY_PACKAGE)
     if not missing:
         return
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
