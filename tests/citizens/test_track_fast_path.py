@@ -124,7 +124,7 @@ def test_only_idle_middlewares_are_skipped():
     kept = [p for p in settings.MIDDLEWARE[1:] if p not in NOTHING_TO_DO]
     assert kept == [
         "django.middleware.security.SecurityMiddleware",
-        "django.middleware.locale.LocaleMiddleware",
+        "onewindow.middleware.LocaleMiddleware",
         "django.middleware.common.CommonMiddleware",
         "django.middleware.clickjacking.XFrameOptionsMiddleware",
     ]
