@@ -309,7 +309,7 @@ def _certificate_status(status: str, valid_until: dt.date | None) -> str:
 # ``GET /api/v1/track/<no>/`` answers with ``TrackSerializer``'s JSON. On PostgreSQL the
 # database writes that JSON itself, labels and all, in the request's language: one
 # statement per language (and time zone), prepared once per connection, with the labels
-# inlined as CASE expressions. Python then neither decodes, transforms nor encodes
+# inlined as constant jsonb maps. Python then neither decodes, transforms nor encodes
 # anything: the row's bytes are the response body. Same rows, same order, same formats
 # as ``track_lookup`` followed by ``api.views.track_answer`` (a test compares them with
 # the serializer's contract for a case in every state, in both languages).
@@ -320,12 +320,16 @@ def _literal(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _case(expression: str, labels: dict[str, str], default: str) -> str:
-    """``CASE expression WHEN key THEN label ... ELSE default END``."""
-    whens = " ".join(
-        f"WHEN {_literal(key)} THEN {_literal(label)}" for key, label in labels.items()
-    )
-    return f"CASE {expression} {whens} ELSE {default} END" if whens else default
+def _label(expression: str, labels: dict[str, str], default: str) -> str:
+    """The label of ``expression``'s value, from a constant jsonb map of ``labels``
+    (``default`` when the value has none, or is NULL). A prepared statement keeps the
+    map parsed in its plan, and a lookup is one step at run time; a ``CASE`` with a
+    ``WHEN`` per value was compiled into PostgreSQL's executor, step by step, on every
+    execution (about a tenth of the statement's CPU time)."""
+    if not labels:
+        return default
+    document = json.dumps(labels, ensure_ascii=False, sort_keys=True)
+    return f"COALESCE({_literal(document)}::jsonb ->> ({expression}), {default})"
 
 
 def _iso_datetime(expression: str, zone: str) -> str:
@@ -357,11 +361,11 @@ def _answer_sql(language: str, zone: dt.tzinfo) -> str:
             str(state): labels["stage"][stage.value] for state, stage in STAGE_OF_STATE.items()
         }
     received = Stage.RECEIVED.value
-    state_display = _case("c.state", labels["case_state"], "c.state")
-    approval_display = _case("ap.state", labels["approval_state"], "ap.state")
-    event = _case("e.name", labels["event"], "e.name")
-    courier = _case("dl.courier", labels["courier"], "dl.courier")
-    delivery_status = _case("dl.status", labels["delivery_status"], "dl.status")
+    state_display = _label("c.state", labels["case_state"], "c.state")
+    approval_display = _label("ap.state", labels["approval_state"], "ap.state")
+    event = _label("e.name", labels["event"], "e.name")
+    courier = _label("dl.courier", labels["courier"], "dl.courier")
+    delivery_status = _label("dl.status", labels["delivery_status"], "dl.status")
     name = "a.name"
     masked = (
         f"CASE WHEN a.kind <> {_literal(ApplicantKind.PERSON)} OR char_length({name}) <= 1"
@@ -381,9 +385,9 @@ SELECT json_build_object(
     'tracking_no', c.tracking_no,
     'state', c.state,
     'state_display', {state_display},
-    'stage', {_case("c.state", stage_of_state, _literal(received))},
-    'stage_display', {_case("c.state", stage_label, _literal(labels["stage"][received]))},
-    'explanation', {_case("c.state", labels["explanation"], "''")},
+    'stage', {_label("c.state", stage_of_state, _literal(received))},
+    'stage_display', {_label("c.state", stage_label, _literal(labels["stage"][received]))},
+    'explanation', {_label("c.state", labels["explanation"], "''")},
     'applicant_masked', {masked},
     'due_date', c.due_date,
     'items', COALESCE(
