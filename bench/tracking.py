@@ -11,7 +11,8 @@ in Redis), fills the cases with ``bench/dashboard.py``'s database-side fill (tra
 numbers rewritten to the real ``YYMMDD`` + 8 symbol format) plus what a tracked case
 shows — public events (and one internal note) on every case, a certificate on every
 issued or closed approved case, a parcel on every case in delivery — serves the site
-with granian (``--server gunicorn`` for gunicorn; ``--workers``, ``--threads``), and
+with granian (two worker processes of one Python thread each; ``--workers``,
+``--threads``; ``--server gunicorn`` for gunicorn), and
 loads it with ``wrk`` (a separate C program, as real clients are other machines):
 ``--clients`` keep-alive connections, each sending its next request as soon as the
 answer is in (closed loop, no think time), for ``--seconds``.
@@ -425,7 +426,12 @@ def main() -> None:
         help="nginx in front of --workers servers of one worker process each",
     )
     parser.add_argument("--worker-class", default="gthread", help="gunicorn's")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--threads", type=int, default=1,
+        help="Python threads per worker process (granian's --blocking-threads); one means"
+        " each worker answers its requests first come, first served, with no second thread"
+        " to hand the GIL to (README: two threads stretched the tail)",
+    )  # fmt: skip
     parser.add_argument(
         "--backpressure", type=int, default=0,
         help="granian's connections per worker at most (default: granian's)",

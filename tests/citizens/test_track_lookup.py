@@ -271,3 +271,25 @@ def test_the_schema_still_describes_the_tracking_answer(client):
     assert {"items", "timeline", "missing", "delivery", "certificates"} <= set(
         schema["components"]["schemas"]["Track"]["properties"]
     )
+
+
+@pytest.mark.postgresql  # the labels are inlined in PostgreSQL's statement
+def test_a_label_map_gives_each_value_its_label_and_anything_else_the_default(db):
+    from citizens.tracking import _label
+
+    labels = {"ISSUED": "已出证", "ship": "寄出 'EMS' \\ 𠮷", "CLOSED": '已办结 "好评"'}
+    sql = (
+        f"SELECT v, {_label('v', labels, 'v')}, {_label('v', labels, chr(39) + '-' + chr(39))}"
+        " FROM (VALUES ('ISSUED'), ('ship'), ('CLOSED'), ('UNKNOWN'), (NULL)) AS t(v)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    assert rows == [
+        ("ISSUED", "已出证", "已出证"),
+        ("ship", "寄出 'EMS' \\ 𠮷", "寄出 'EMS' \\ 𠮷"),
+        ("CLOSED", '已办结 "好评"', '已办结 "好评"'),
+        ("UNKNOWN", "UNKNOWN", "-"),
+        (None, None, "-"),
+    ]
+    assert _label("v", {}, "v") == "v"  # nothing to look up: the default as it is
