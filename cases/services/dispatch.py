@@ -29,20 +29,33 @@ _CASE_REQUIREMENTS = Precompiled(
 )
 
 
+def case_items(*, case_id: int) -> list[ServiceItem]:
+    """The case's items, each with its department and the certificate type it produces."""
+    return _CASE_ITEMS.all(case=case_id)
+
+
 def case_dispatch(
-    *, case: Case, actor: Any = None, actor_label: str = "system", already_locked: bool = False
+    *,
+    case: Case,
+    actor: Any = None,
+    actor_label: str = "system",
+    already_locked: bool = False,
+    items: list[ServiceItem] | None = None,
 ) -> Case:
     """``ACCEPTED → IN_REVIEW``: the departments see their approvals.
 
     Item B waits for item A when B requires a material that a certificate
     satisfies and A produces that certificate type in this case. Every approval
     that need not wait starts at once, each as its own task, after commit.
+    ``items``: the case's items as ``case_items`` reads them, when the caller has
+    them already (acceptance, in the same transaction).
     """
     with joined_atomic():
         case = run_transition(
             case, "dispatch", actor=actor, actor_label=actor_label, already_locked=already_locked
         )
-        items = _CASE_ITEMS.all(case=case.pk)
+        if items is None:
+            items = case_items(case_id=case.pk)
         producer_of = {item.produces_id: item for item in items if item.produces_id is not None}
         waits_on: dict[int, set[int]] = {}
         for requirement in _CASE_REQUIREMENTS.all(case=case.pk):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -15,7 +15,7 @@ from ...constants import CaseState, Channel, EventKind
 from ...exceptions import CaseError
 from ...models import Applicant, Case, CaseEvent
 from ...workdays import add_working_days
-from ..dispatch import case_dispatch
+from ..dispatch import case_dispatch, case_items
 from ..numbers import tracking_number_new
 from ..review import approvals_void_open
 from ..transitions import run_transition
@@ -89,9 +89,12 @@ def case_submit(*, case: Case, actor: Any = None, actor_label: str = "") -> Case
     return run_transition(case, "submit", actor=actor, actor_label=actor_label)
 
 
-def case_promised_date(*, case: Case) -> Any:
-    """Promised date of the whole case: the slowest item, in working days from today."""
-    days = max((item.promised_working_days for item in case.items.all()), default=0)
+def case_promised_date(*, case: Case, items: Iterable[ServiceItem] | None = None) -> Any:
+    """Promised date of the whole case: the slowest item, in working days from today
+    (``items``: the case's items, when the caller has read them already)."""
+    if items is None:
+        items = case.items.all()
+    days = max((item.promised_working_days for item in items), default=0)
     return add_working_days(timezone.localdate(), days)
 
 
@@ -101,16 +104,20 @@ def case_accept(*, case: Case, actor: Any = None, actor_label: str = "", note: s
     dispatched, or neither. The approvals that need not wait start as outbox jobs once
     this commits."""
     with transaction.atomic():
+        # One read of the items, for the promised date and for the approvals.
+        items = case_items(case_id=case.pk)
         case = run_transition(
             case,
             "accept",
             actor=actor,
             actor_label=actor_label,
             note=note,
-            due_date=case_promised_date(case=case),
+            due_date=case_promised_date(case=case, items=items),
         )
         # The accept's UPDATE holds the row: the dispatch need not lock it again.
-        case = case_dispatch(case=case, actor=None, actor_label="system", already_locked=True)
+        case = case_dispatch(
+            case=case, actor=None, actor_label="system", already_locked=True, items=items
+        )
     return case
 
 

@@ -235,6 +235,35 @@ def test_acceptance_dispatches_in_its_own_transaction_and_starts_approvals_after
 
 
 @pytest.mark.django_db
+def test_acceptance_reads_the_case_items_once_for_its_promised_date_and_its_approvals(clerk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.services.intake import case_accept, case_create, case_submit
+    from cases.workdays import add_working_days
+    from tests.factories import ApplicantFactory
+
+    slow = ServiceItemFactory(auto_decide=True, promised_working_days=20)
+    quick = ServiceItemFactory(auto_decide=True, promised_working_days=3)
+    case = case_create(applicant=ApplicantFactory(), items=[quick, slow], created_by=clerk)
+    case = case_submit(case=case, actor=clerk)
+    with CaptureQueriesContext(connection) as queries:
+        case = case_accept(case=case, actor=clerk)
+    item_reads = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].lstrip().upper().startswith("SELECT")
+        and "departments_serviceitem" in query["sql"]
+        and "cases_case_items" in query["sql"]
+        and "departments_materialrequirement" not in query["sql"]
+    ]
+    assert len(item_reads) == 1
+    # The one read served both: the slowest item's promise, and one approval per item.
+    assert case.due_date == add_working_days(timezone.localdate(), 20)
+    assert sorted(case.approvals.values_list("item__promised_working_days", flat=True)) == [3, 20]
+
+
+@pytest.mark.django_db
 def test_a_dispatch_that_fails_leaves_the_case_as_it_was(clerk, monkeypatch):
     from cases.services import dispatch
     from cases.services.intake import case_accept, case_create, case_submit
