@@ -7,8 +7,9 @@ with 1,000,000 cases in PostgreSQL and 50 concurrent clients.
     .venv/bin/python -m bench.tracking --database-url ... --redis-url ...   # reuse a filled one
 
 It starts its own PostgreSQL and Redis (full mode; the tracking API's per-client failure
-counts live in PostgreSQL, checked by its one statement), fills the cases with ``bench/dashboard.py``'s database-side fill (tracking
-numbers rewritten to the real ``YYMMDD`` + 8 symbol format) plus what a tracked case
+counts live in PostgreSQL, checked by its one statement), fills the cases with
+``bench/dashboard.py``'s database-side fill (tracking numbers rewritten to the real
+``YYMMDD`` + 8 symbol format) plus what a tracked case
 shows — public events (and one internal note) on every case, a certificate on every
 issued or closed approved case, a parcel on every case in delivery — serves the site
 with granian (two worker processes of one Python thread each; ``--workers``,
