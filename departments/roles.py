@@ -35,3 +35,11 @@ def is_reviewer_of(user: Any, department_id: int) -> bool:
         user_role(user) in (Role.REVIEWER, Role.DEPARTMENT_SYSTEM)
         and user_department_id(user) == department_id
     )
+
+
+def is_village_agent(user: Any) -> bool:
+    """A village agent (代办员) applies for people and follows the cases it submitted for
+    them, and nothing else: no other case, no hand-out of results."""
+    if user is None or getattr(user, "is_superuser", False):
+        return False
+    return user_role(user) == Role.AGENT

@@ -26,6 +26,7 @@ from departments.roles import has_role
 from ..constants import CaseState, Channel, IdType, MaterialStatus
 from ..exceptions import CaseError, ConcurrentTransitionError, InvalidTransitionError
 from ..models import Case
+from ..selectors.window import window_cases
 from ..services.intake import (
     ApplicantInputError,
     ChecklistEntry,
@@ -212,8 +213,12 @@ class CaseCreateView(APIView):
         return response
 
 
-def _case(tracking_no: str) -> Case:
-    return get_object_or_404(Case.objects.select_related("applicant"), tracking_no=tracking_no)
+def _case(tracking_no: str, user: Any) -> Case:
+    """A case this user may open (``window_cases``); any other answers 404, as a number
+    that does not exist."""
+    return get_object_or_404(
+        window_cases(user=user).select_related("applicant"), tracking_no=tracking_no
+    )
 
 
 class CaseMaterialUploadView(APIView):
@@ -227,7 +232,7 @@ class CaseMaterialUploadView(APIView):
         responses={200: CaseIntakeSerializer},
     )
     def post(self, request: Request, tracking_no: str) -> Response:
-        case = _case(tracking_no)
+        case = _case(tracking_no, request.user)
         shape = MaterialUploadSerializer(data=request.data)
         shape.is_valid(raise_exception=True)
         upload = shape.validated_data["file"]
@@ -252,7 +257,7 @@ class CaseSubmitView(APIView):
 
     @extend_schema(request=SubmitSerializer, responses={200: CaseIntakeSerializer})
     def post(self, request: Request, tracking_no: str) -> Response:
-        case = _case(tracking_no)
+        case = _case(tracking_no, request.user)
         shape = SubmitSerializer(data=request.data)
         shape.is_valid(raise_exception=True)
         try:

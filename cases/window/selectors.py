@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -13,13 +14,20 @@ from ..models import Case
 OPEN_AT_THE_WINDOW = [CaseState.DRAFT, CaseState.SUBMITTED, CaseState.PENDING_MATERIALS]
 
 
-def window_queue(*, day: dt.date | None = None, query: str = "") -> QuerySet[Case]:
-    """Today's cases and every case still waiting at the window, newest first."""
-    day = day or timezone.localdate()
-    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+def window_queue(
+    *, day: dt.date | None = None, query: str = "", submitted_by: Any = None
+) -> QuerySet[Case]:
+    """Today's cases and every case still waiting at the window, newest first; with
+    ``submitted_by`` (a village agent), every case that user submitted, whatever its
+    day or state, and no other."""
+    if submitted_by is not None:
+        cases = Case.objects.filter(created_by=submitted_by)
+    else:
+        day = day or timezone.localdate()
+        start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+        cases = Case.objects.filter(Q(created_at__gte=start) | Q(state__in=OPEN_AT_THE_WINDOW))
     cases = (
-        Case.objects.filter(Q(created_at__gte=start) | Q(state__in=OPEN_AT_THE_WINDOW))
-        .select_related("applicant", "bundle", "created_by")
+        cases.select_related("applicant", "bundle", "created_by")
         .prefetch_related("items")
         .annotate(
             missing_count=Count(

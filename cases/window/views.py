@@ -17,15 +17,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from departments.constants import Role
-from departments.roles import has_role
+from departments.roles import has_role, is_village_agent
 from departments.selectors import bundles_search, items_search
 
 from ..constants import CaseState, Channel, MaterialStatus
 from ..exceptions import CaseError
 from ..models import Case
+from ..selectors.window import window_cases
 from ..services.intake import (
     ApplicantInputError,
     IntakeInputError,
@@ -48,22 +50,37 @@ from .selectors import OPEN_AT_THE_WINDOW, window_queue
 View = Callable[..., HttpResponse]
 
 
-def window_staff_required(view: View) -> View:
-    """Clerks and village agents only; anyone else is refused (after logging in)."""
+def _roles_required(*roles: str, refusal: Any) -> Callable[[View], View]:
+    """Signed in with one of ``roles``; anyone else is refused with ``refusal``."""
 
-    @login_required
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not has_role(request.user, Role.CLERK, Role.AGENT):
-            raise PermissionDenied(_("只有窗口人员或代办员可以使用综合窗口。"))
-        return view(request, *args, **kwargs)
+    def decorator(view: View) -> View:
+        @login_required
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not has_role(request.user, *roles):
+                raise PermissionDenied(str(refusal))
+            return view(request, *args, **kwargs)
 
-    return wrapped
+        return wrapped
+
+    return decorator
 
 
-def _case(tracking_no: str) -> Case:
+# Clerks and village agents; anyone else is refused (after logging in).
+window_staff_required = _roles_required(
+    Role.CLERK, Role.AGENT, refusal=gettext_lazy("只有窗口人员或代办员可以使用综合窗口。")
+)
+# Clerks only: handing out results is not a village agent's work (an agent applies for
+# people and follows the cases it submitted, nothing else).
+clerk_required = _roles_required(Role.CLERK, refusal=gettext_lazy("只有窗口人员可以出件。"))
+
+
+def _case(tracking_no: str, user: Any) -> Case:
+    """The case a window page is about, if this user may open it (``window_cases``);
+    any other answers 404, as a number that does not exist."""
     return get_object_or_404(
-        Case.objects.select_related("applicant", "bundle", "created_by"), tracking_no=tracking_no
+        window_cases(user=user).select_related("applicant", "bundle", "created_by"),
+        tracking_no=tracking_no,
     )
 
 
@@ -71,7 +88,8 @@ def _case(tracking_no: str) -> Case:
 @window_staff_required
 def queue(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
-    cases = list(window_queue(query=query)[:200])
+    agent = request.user if is_village_agent(request.user) else None
+    cases = list(window_queue(query=query, submitted_by=agent)[:200])
     return render(
         request,
         "window/queue.html",
@@ -79,7 +97,8 @@ def queue(request: HttpRequest) -> HttpResponse:
             "cases": cases,
             "query": query,
             "open_states": OPEN_AT_THE_WINDOW,
-            "to_hand_out": list(handout_queue()[:200]),
+            "is_agent": agent is not None,
+            "to_hand_out": [] if agent is not None else list(handout_queue()[:200]),
         },
     )
 
@@ -195,6 +214,7 @@ def _case_page(request: HttpRequest, case: Case, *, applicant_form: Any = None) 
             "upload_form": UploadForm(),
             "uploaded_status": MaterialStatus.UPLOADED,
             "notice": case_notice_for_print(case=case),
+            "can_hand_out": has_role(request.user, Role.CLERK),
         },
     )
 
@@ -202,13 +222,13 @@ def _case_page(request: HttpRequest, case: Case, *, applicant_form: Any = None) 
 @require_GET
 @window_staff_required
 def case_detail(request: HttpRequest, tracking_no: str) -> HttpResponse:
-    return _case_page(request, _case(tracking_no))
+    return _case_page(request, _case(tracking_no, request.user))
 
 
 @require_POST
 @window_staff_required
 def applicant_save(request: HttpRequest, tracking_no: str) -> HttpResponse:
-    case = _case(tracking_no)
+    case = _case(tracking_no, request.user)
     form = ApplicantForm(request.POST)
     if not form.is_valid():
         return _case_page(request, case, applicant_form=form)
@@ -224,7 +244,7 @@ def applicant_save(request: HttpRequest, tracking_no: str) -> HttpResponse:
 @require_POST
 @window_staff_required
 def forms_save(request: HttpRequest, tracking_no: str) -> HttpResponse:
-    case = _case(tracking_no)
+    case = _case(tracking_no, request.user)
     by_item: dict[str, dict[str, str]] = {}
     for key, value in request.POST.items():
         item_code, separator, field_name = key.partition("__")
@@ -243,7 +263,7 @@ def forms_save(request: HttpRequest, tracking_no: str) -> HttpResponse:
 @require_POST
 @window_staff_required
 def material_upload(request: HttpRequest, tracking_no: str) -> HttpResponse:
-    case = _case(tracking_no)
+    case = _case(tracking_no, request.user)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("请选择要上传的文件。"))
@@ -267,7 +287,7 @@ def material_upload(request: HttpRequest, tracking_no: str) -> HttpResponse:
 @require_POST
 @window_staff_required
 def evidence_decline(request: HttpRequest, tracking_no: str, material_code: str) -> HttpResponse:
-    case = _case(tracking_no)
+    case = _case(tracking_no, request.user)
     try:
         case_material_decline_evidence(
             case=case, material_type_code=material_code, actor=request.user
@@ -282,7 +302,7 @@ def evidence_decline(request: HttpRequest, tracking_no: str, material_code: str)
 @require_POST
 @window_staff_required
 def case_submit(request: HttpRequest, tracking_no: str) -> HttpResponse:
-    case = _case(tracking_no)
+    case = _case(tracking_no, request.user)
     defects = {
         key.removeprefix("defect__"): value
         for key, value in request.POST.items()
@@ -307,7 +327,7 @@ def _qr_svg(url: str) -> str:
 @require_GET
 @window_staff_required
 def receipt(request: HttpRequest, tracking_no: str) -> HttpResponse:
-    case = _case(tracking_no)
+    case = _case(tracking_no, request.user)
     if case.accepted_at is None:
         messages.error(request, _("办件尚未受理，没有受理回执。"))
         return redirect("window:case", tracking_no=tracking_no)
@@ -329,7 +349,7 @@ def receipt(request: HttpRequest, tracking_no: str) -> HttpResponse:
 @require_GET
 @window_staff_required
 def notice(request: HttpRequest, tracking_no: str) -> HttpResponse:
-    case = _case(tracking_no)
+    case = _case(tracking_no, request.user)
     event = case_notice_for_print(case=case)
     if event is None:
         messages.error(request, _("本办件没有一次性告知。"))

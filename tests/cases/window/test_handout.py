@@ -326,8 +326,8 @@ def test_the_signed_pdf_opens_for_window_staff_only_and_only_through_its_case(
     assert window.get(_url(other, f"certificates/{certificate.pk}/pdf/")).status_code == 404
     unsigned_case, unsigned = _result_case(with_pdf=False)
     assert window.get(_url(unsigned_case, f"certificates/{unsigned.pk}/pdf/")).status_code == 404
-    client.force_login(agent)  # a village agent is window staff too
-    assert client.get(_url(case, f"certificates/{certificate.pk}/pdf/")).status_code == 200
+    client.force_login(agent)  # a village agent applies and follows; it hands nothing out
+    assert client.get(_url(case, f"certificates/{certificate.pk}/pdf/")).status_code == 403
 
 
 def test_the_hand_out_page_is_english_on_request(window, settings):

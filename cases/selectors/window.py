@@ -1,0 +1,20 @@
+"""Which cases window staff may open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from departments.roles import is_village_agent
+
+from ..models import Case
+
+
+def window_cases(*, user: Any) -> QuerySet[Case]:
+    """Every case for a clerk; for a village agent (代办员) only the cases it submitted
+    for people — it applies and follows those, and sees nothing else."""
+    cases = Case.objects.all()
+    if is_village_agent(user):
+        cases = cases.filter(created_by=user)
+    return cases
