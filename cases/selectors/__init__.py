@@ -15,7 +15,7 @@ from .approvals import (
     user_confined_department_id,
 )
 from .visits import VISITS_GOAL, VisitReasonCount, VisitSummary, case_visit_summary
-from .window import window_cases
+from .window import window_case_open_to, window_cases
 
 __all__ = [
     "DEPARTMENT_BOUND_ROLES",
@@ -31,5 +31,6 @@ __all__ = [
     "case_visit_summary",
     "materials_required_by_department",
     "user_confined_department_id",
+    "window_case_open_to",
     "window_cases",
 ]

@@ -18,3 +18,8 @@ def window_cases(*, user: Any) -> QuerySet[Case]:
     if is_village_agent(user):
         cases = cases.filter(created_by=user)
     return cases
+
+
+def window_case_open_to(*, case: Case, user: Any) -> bool:
+    """``window_cases``'s rule for one case already read."""
+    return not is_village_agent(user) or case.created_by_id == user.pk

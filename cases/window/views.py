@@ -147,8 +147,10 @@ def intake_new(request: HttpRequest) -> HttpResponse:
                 applicant_present=data["applicant_present"],
             )
         except (ApplicantInputError, IntakeInputError) as error:
-            field = error.field if error.field in form.fields else None
-            form.add_error(field, str(error))
+            # On a field the clerk can see, else above the form (a hidden field's error
+            # would not show).
+            shown = error.field in form.fields and not form.fields[error.field].widget.is_hidden
+            form.add_error(error.field if shown else None, str(error))
         except CaseError as error:
             form.add_error(None, str(error))
         else:

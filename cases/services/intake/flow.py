@@ -22,6 +22,7 @@ from departments.models import Bundle, ServiceItem
 from ...constants import CaseState, Channel, EventKind, VerificationOutcome, VisitReason
 from ...exceptions import CaseError
 from ...models import Case, CaseEvent, Visit
+from ...selectors.window import window_case_open_to
 from ..sharing import registry_read
 from .applicants import (
     ApplicantInputError,
@@ -111,6 +112,17 @@ def _confirm_override(*, case: Case, user: Any) -> None:
     )
 
 
+def _replayed(case: Case, *, user: Any) -> IntakeResult:
+    """The case an earlier call with the same idempotency key made — if this user may
+    open it: a village agent sending a key another user's case was made with learns
+    nothing of that case."""
+    if not window_case_open_to(case=case, user=user):
+        raise IntakeInputError(
+            _("这个幂等键已用于别人建立的办件，请换一个新的再提交。"), field="idempotency_key"
+        )
+    return IntakeResult(case=case, checklist=_checklist(case, user=user))
+
+
 def intake_start(
     *,
     id_type: str,
@@ -134,7 +146,7 @@ def intake_start(
     if idempotency_key:
         existing = Case.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            return IntakeResult(case=existing, checklist=_checklist(existing, user=user))
+            return _replayed(existing, user=user)
     if channel not in Channel.values:
         raise IntakeInputError(_("渠道只能是 window、online 或 agent。"), field="channel")
     if channel == Channel.AGENT and not getattr(user, "is_authenticated", False):
@@ -154,7 +166,7 @@ def intake_start(
         )
         if case.created_at < started:
             # A concurrent twin with the same key made it first: that case is the answer.
-            return IntakeResult(case=case, checklist=_checklist(case, user=user))
+            return _replayed(case, user=user)
         if check.needs_registry_override:
             _confirm_override(case=case, user=user)
         if channel == Channel.AGENT:

@@ -190,3 +190,55 @@ def _scan():
 
 def _link(case):
     return f'href="/window/cases/{case.tracking_no}/"'
+
+
+def test_an_agent_replaying_another_users_idempotency_key_learns_nothing_of_that_case(agent, cases):
+    own, clerks = cases
+    village = Client()
+    village.force_login(agent)
+    cases_before = Case.objects.count()
+    page = village.post(
+        "/window/intake/",
+        {
+            "id_type": "resident_id",
+            "id_number": clerks.applicant.id_number,
+            "channel": Channel.AGENT,
+            "applicant_present": "on",
+            "items": ["X001"],
+            "bundle": "",
+            "idempotency_key": "clerk-1",  # the key the clerk's case was made with
+        },
+    )
+    assert page.status_code == 200  # the form again, with the reason
+    html = page.content.decode()
+    assert "这个幂等键已用于别人建立的办件" in html
+    assert clerks.tracking_no not in html
+    api = APIClient()
+    api.force_authenticate(agent)
+    response = api.post(
+        "/api/v1/cases/",
+        {
+            "applicant": {"id_type": "resident_id", "id_number": clerks.applicant.id_number},
+            "items": ["X001"],
+            "channel": Channel.AGENT,
+        },
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="clerk-1",
+    )
+    assert response.status_code == 400
+    assert "idempotency_key" in response.json()
+    assert clerks.tracking_no not in response.content.decode()
+    assert Case.objects.count() == cases_before
+    # Its own key still gives its own case back.
+    again = api.post(
+        "/api/v1/cases/",
+        {
+            "applicant": {"id_type": "resident_id", "id_number": own.applicant.id_number},
+            "items": ["X001"],
+            "channel": Channel.AGENT,
+        },
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="agent-1",
+    )
+    assert again.status_code == 201
+    assert again.json()["tracking_no"] == own.tracking_no
