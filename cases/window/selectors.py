@@ -8,20 +8,21 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from departments.roles import is_village_agent
+
 from ..constants import CaseState, MaterialStatus
 from ..models import Case
+from ..selectors.window import window_cases
 
 OPEN_AT_THE_WINDOW = [CaseState.DRAFT, CaseState.SUBMITTED, CaseState.PENDING_MATERIALS]
 
 
-def window_queue(
-    *, day: dt.date | None = None, query: str = "", submitted_by: Any = None
-) -> QuerySet[Case]:
-    """Today's cases and every case still waiting at the window, newest first; with
-    ``submitted_by`` (a village agent), every case that user submitted, whatever its
-    day or state, and no other."""
-    if submitted_by is not None:
-        cases = Case.objects.filter(created_by=submitted_by)
+def window_queue(*, user: Any, day: dt.date | None = None, query: str = "") -> QuerySet[Case]:
+    """The window's list, newest first: for a clerk, today's cases and every case still
+    waiting at the window; for a village agent, every case it submitted, whatever its
+    day or state (``window_cases``: the only ones it may open)."""
+    if is_village_agent(user):
+        cases = window_cases(user=user)
     else:
         day = day or timezone.localdate()
         start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))

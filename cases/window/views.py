@@ -88,8 +88,8 @@ def _case(tracking_no: str, user: Any) -> Case:
 @window_staff_required
 def queue(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
-    agent = request.user if is_village_agent(request.user) else None
-    cases = list(window_queue(query=query, submitted_by=agent)[:200])
+    agent = is_village_agent(request.user)
+    cases = list(window_queue(user=request.user, query=query)[:200])
     return render(
         request,
         "window/queue.html",
@@ -97,8 +97,8 @@ def queue(request: HttpRequest) -> HttpResponse:
             "cases": cases,
             "query": query,
             "open_states": OPEN_AT_THE_WINDOW,
-            "is_agent": agent is not None,
-            "to_hand_out": [] if agent is not None else list(handout_queue()[:200]),
+            "is_agent": agent,
+            "to_hand_out": [] if agent else list(handout_queue()[:200]),
         },
     )
 
