@@ -1,5 +1,6 @@
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from departments.constants import Role
 from tests.factories import DepartmentFactory, StaffFactory
@@ -20,6 +21,17 @@ def pytest_collection_modifyitems(config, items):
     if len(selected) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in selected])
         items[:] = selected
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts, and ends, in the default language: a request in English through
+    Django's test client leaves English active in the thread (LocaleMiddleware activates
+    a language and nothing deactivates it), and a later test's service call would then
+    write English text where it expects Chinese, depending on the order tests ran in."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 import pytest
 from django.core.cache import cache
-from django.utils import translation
 
 from departments.constants import Role
 from tests.factories import (
@@ -14,15 +13,6 @@ from tests.factories import (
 # A person whose name has a character outside the BMP (U+20BB7), which the embedded
 # Noto CJK font has: it must survive into the PDF text and the masked views.
 HOLDER_NAME = "𠮷田张三"
-
-
-@pytest.fixture(autouse=True)
-def _chinese_first():
-    # A request with Accept-Language: en leaves English active in the thread (the locale
-    # middleware activates, nothing deactivates); messages here are asserted in Chinese.
-    translation.activate("zh-hans")
-    yield
-    translation.activate("zh-hans")
 
 
 @pytest.fixture(autouse=True)

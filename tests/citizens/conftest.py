@@ -2,7 +2,6 @@ import time
 
 import pytest
 from django.core.cache import cache
-from django.utils import translation
 
 from cases.constants import CaseState
 from citizens.constants import SESSION_APPLICANT_KEY, SESSION_SEEN_KEY
@@ -13,13 +12,6 @@ from tests.factories import ApplicantFactory, CaseFactory, DepartmentFactory, Se
 OWNER_NAME = "𠮷野花子"
 OWNER_ID = "110101199003071233"
 OTHER_ID = "110101198501011239"
-
-
-@pytest.fixture(autouse=True)
-def _chinese_first():
-    translation.activate("zh-hans")
-    yield
-    translation.activate("zh-hans")
 
 
 @pytest.fixture(autouse=True)
