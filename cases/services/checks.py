@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from departments.constants import RegistryKind
 from departments.models import MaterialRequirement, Registry
@@ -23,7 +24,7 @@ from ..exceptions import ConcurrentTransitionError, InvalidTransitionError
 from ..models import Approval
 from .jobs import job_done_in_this_transaction
 from .review import approval_after_approved
-from .sharing import RegistryReadRequest, registry_reads
+from .sharing import RegistryReadRequest, purpose_text, registry_reads
 from .transitions import run_transition
 
 Rule = Callable[[dict[str, Any]], bool]
@@ -84,7 +85,7 @@ def approval_check(*, approval: Approval) -> list[dict[str, Any]]:
     answer in parallel, each read logged with its purpose."""
     applicant = approval.case.applicant
     registries = approval_registries(approval=approval)
-    purpose = _("办理「%(item)s」自动核验") % {"item": approval.item.name}
+    purpose = purpose_text(gettext_lazy("办理「%(item)s」自动核验"), item=approval.item.name)
     readings = registry_reads(
         requests=[
             RegistryReadRequest(

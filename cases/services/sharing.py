@@ -30,9 +30,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, router, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from departments.connectors import RegistryUnavailableError, connector_for
@@ -92,6 +93,16 @@ def sharing_is_granted(*, department: Department, registry: Registry) -> bool:
             consumer=department.pk, registry=registry.pk
         )
     )
+
+
+def purpose_text(message: Any, **params: Any) -> str:
+    """A purpose as the data-access log keeps it: in the site's language (Chinese),
+    whatever language the clerk's screen is in — the log is a record that applicants
+    ("who read my data") and supervisors read, and one applicant's reads should not
+    come in the languages of the different people who made them. ``message`` is a lazy
+    translatable string with ``%(name)s`` parameters."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message) % params
 
 
 @dataclass(frozen=True)

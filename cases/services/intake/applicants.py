@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from departments.constants import RegistryKind
 from departments.identifiers import normalise_identifier, validate_resident_id, validate_uscc
@@ -24,7 +25,7 @@ from departments.roles import user_department_id
 from ...constants import ApplicantKind, Channel, IdType, VerificationOutcome
 from ...exceptions import CaseError
 from ...models import Applicant, Case
-from ..sharing import registry_read
+from ..sharing import purpose_text, registry_read
 
 # The registry that describes each kind of applicant, and its fields for the applicant's own.
 APPLICANT_REGISTRY_KIND = {
@@ -228,7 +229,10 @@ def case_prefill(*, case: Case, user: Any, overwrite: bool = False) -> PrefillRe
         reading = registry_read(
             registry=registry,
             subject_id=applicant.id_number,
-            purpose=_("受理办件 %(number)s：预填申请人信息和申请表") % {"number": case.tracking_no},
+            purpose=purpose_text(
+                gettext_lazy("受理办件 %(number)s：预填申请人信息和申请表"),
+                number=case.tracking_no,
+            ),
             department=department,
             case=case,
             applicant=applicant,

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from departments.models import Bundle, ServiceItem
 
@@ -23,7 +24,7 @@ from ...constants import CaseState, Channel, EventKind, VerificationOutcome, Vis
 from ...exceptions import CaseError
 from ...models import Case, CaseEvent, Visit
 from ...selectors.window import window_case_open_to
-from ..sharing import registry_read
+from ..sharing import purpose_text, registry_read
 from .applicants import (
     ApplicantInputError,
     applicant_get_or_create,
@@ -90,8 +91,10 @@ def _confirm_override(*, case: Case, user: Any) -> None:
     reading = registry_read(
         registry=registry,
         subject_id=applicant.id_number,
-        purpose=_("受理办件 %(number)s：确认校验码例外的统一社会信用代码")
-        % {"number": case.tracking_no},
+        purpose=purpose_text(
+            gettext_lazy("受理办件 %(number)s：确认校验码例外的统一社会信用代码"),
+            number=case.tracking_no,
+        ),
         department=department,
         case=case,
         applicant=applicant,

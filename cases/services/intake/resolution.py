@@ -28,13 +28,14 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from departments.models import MaterialType, ServiceItem
 
 from ...constants import CertificateStatus, MaterialStatus, VerificationOutcome
 from ...models import Case, CaseMaterial, Certificate, Verification
 from ..checks import CHECK_RULES
-from ..sharing import registry_read
+from ..sharing import purpose_text, registry_read
 
 
 @dataclass
@@ -159,8 +160,11 @@ def _registry_verification(*, case: Case, entry: ChecklistEntry, user: Any) -> V
     reading = registry_read(
         registry=registry,
         subject_id=case.applicant.id_number,
-        purpose=_("受理「%(item)s」：核验「%(material)s」")
-        % {"item": item.name, "material": entry.material_type.name},
+        purpose=purpose_text(
+            gettext_lazy("受理「%(item)s」：核验「%(material)s」"),
+            item=item.name,
+            material=entry.material_type.name,
+        ),
         department=item.department,
         case=case,
         applicant=case.applicant,

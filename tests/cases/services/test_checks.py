@@ -113,7 +113,10 @@ def test_every_check_is_a_logged_read_with_its_purpose(
     case = CaseFactory(
         state=CaseState.ACCEPTED, applicant=restaurant["company"], items=restaurant["items"]
     )
-    _dispatch(case, django_capture_on_commit_callbacks)
+    from django.utils import translation
+
+    with translation.override("en"):  # logged in Chinese whatever language is active
+        _dispatch(case, django_capture_on_commit_callbacks)
     reads = Verification.objects.filter(case=case)
     # licence: tax; hygiene and catering: legal person each (the name approval names no registry).
     assert sorted(reads.values_list("registry__code", flat=True)) == [
@@ -123,7 +126,7 @@ def test_every_check_is_a_logged_read_with_its_purpose(
     ]
     for read in reads:
         assert read.outcome == VerificationOutcome.OK
-        assert "自动核验" in read.purpose
+        assert read.purpose.startswith("办理「") and read.purpose.endswith("」自动核验")
         assert len(read.request_sha256) == len(read.response_sha256) == 64
 
 

@@ -284,3 +284,16 @@ def test_a_refused_override_leaves_no_case_but_its_registry_read_stays_logged(cl
     row = Verification.objects.get()
     assert (row.subject_id, row.outcome, row.case_id) == (bad, "no_match", None)
     assert "确认校验码例外" in row.purpose
+
+
+def test_registry_reads_are_logged_in_chinese_whatever_language_the_clerk_works_in(
+    catalogue, clerk
+):
+    from django.utils import translation
+
+    with translation.override("en"):
+        result = _start(catalogue, clerk, item_codes=["X001"])
+    purposes = set(Verification.objects.filter(case=result.case).values_list("purpose", flat=True))
+    assert "受理「设立登记」：核验「居民身份证」" in purposes
+    assert f"受理办件 {result.case.tracking_no}：预填申请人信息和申请表" in purposes
+    assert all("Intake" not in purpose for purpose in purposes)
