@@ -89,11 +89,9 @@ def case_submit(*, case: Case, actor: Any = None, actor_label: str = "") -> Case
     return run_transition(case, "submit", actor=actor, actor_label=actor_label)
 
 
-def case_promised_date(*, case: Case, items: Iterable[ServiceItem] | None = None) -> Any:
-    """Promised date of the whole case: the slowest item, in working days from today
-    (``items``: the case's items, when the caller has read them already)."""
-    if items is None:
-        items = case.items.all()
+def case_promised_date(*, items: Iterable[ServiceItem]) -> Any:
+    """Promised date of a case with these items: the slowest item, in working days from
+    today."""
     days = max((item.promised_working_days for item in items), default=0)
     return add_working_days(timezone.localdate(), days)
 
@@ -112,7 +110,7 @@ def case_accept(*, case: Case, actor: Any = None, actor_label: str = "", note: s
             actor=actor,
             actor_label=actor_label,
             note=note,
-            due_date=case_promised_date(case=case, items=items),
+            due_date=case_promised_date(items=items),
         )
         # The accept's UPDATE holds the row: the dispatch need not lock it again.
         case = case_dispatch(
