@@ -48,10 +48,11 @@ class OneTimeCode(models.Model):
 
 
 class TrackFailure(models.Model):
-    """Failed public tracking lookups (unknown number, wrong ID suffix) of one client
-    address, for the throttle (``citizens.throttles.TRACK_FAILURES``): the count of the
-    current window, which starts at the address's first failure. Kept in the database
-    so that on PostgreSQL the API checks it inside its one lookup statement."""
+    """Failed public tracking lookups, for the throttle (``citizens.throttles.TRACK_FAILURES``):
+    per client address (unknown number or wrong ID suffix; ``client`` is the address)
+    and per case (wrong ID suffixes from anywhere; ``client`` is ``case:<tracking no>``).
+    The count of the current window, which starts at the key's first failure. Kept in
+    the database so that on PostgreSQL the API checks it inside its one lookup statement."""
 
     client = models.CharField(_("客户端地址"), max_length=255, primary_key=True)
     failures = models.PositiveIntegerField(_("失败次数"), default=0)

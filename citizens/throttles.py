@@ -1,7 +1,16 @@
-"""Per-client limits kept in Django's cache (Redis in full mode, so every process shares them).
+"""Failure limits of the citizens' pages and API, per client address and per target.
 
-Tracking and signing in count *failures*: a citizen who types their own number
-right is never slowed down, someone trying numbers is stopped after a few misses.
+Tracking and signing in count *failures*: a citizen who types their own number right is
+never slowed down, someone trying numbers is stopped after a few misses. Each secret is
+guarded twice: per client address (``onewindow.client_address``: a forged
+``X-Forwarded-For`` is ignored) and per target — the case whose ID suffix is being
+guessed, the ID number whose sign-in code is being guessed — so that spreading the
+guesses over many addresses does not help either. A blocked request is answered before
+anything is looked up or written.
+
+The sign-in limits are counted in Django's cache (Redis in full mode, so every process
+counts together); tracking's in the database (``TrackFailure``), where on PostgreSQL the
+API checks them inside its one lookup statement.
 """
 
 from __future__ import annotations
@@ -9,30 +18,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import DEFAULT_CACHE_ALIAS, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
 from django.http import HttpRequest
-from rest_framework.settings import api_settings
+from django.utils.translation import gettext as _
+
+from onewindow.client_address import client_address
 
 
 def client_ident(request: HttpRequest) -> str:
-    """The client's address as DRF's throttles see it (``BaseThrottle.get_ident``:
-    ``NUM_PROXIES`` decides whether to trust ``X-Forwarded-For``), for pages and API
-    alike; read from ``request.META`` directly (``request.headers`` builds a dict of
-    every header first)."""
-    xff = request.META.get("HTTP_X_FORWARDED_FOR")
-    remote_addr = request.META.get("REMOTE_ADDR")
-    num_proxies = api_settings.NUM_PROXIES
-    if num_proxies is not None:
-        if num_proxies == 0 or xff is None:
-            return remote_addr  # type: ignore[return-value]
-        addrs = xff.split(",")
-        return addrs[-min(num_proxies, len(addrs))].strip()
-    return "".join(xff.split()) if xff else remote_addr  # type: ignore[return-value]
+    """The trusted client address of ``request`` (the key of the per-address limits)."""
+    return client_address(request)
 
 
 @dataclass(frozen=True)
 class FailureLimit:
+    """At most ``limit`` failures per key within a window that starts at the key's first
+    failure; ``limit`` and the window's length are settings."""
+
     scope: str
     limit_setting: str
     default_limit: int
@@ -47,84 +49,96 @@ class FailureLimit:
     def window(self) -> int:
         return int(getattr(settings, self.window_setting, self.default_window))
 
-    def _key(self, request: HttpRequest) -> str:
-        return f"citizens:{self.scope}:{client_ident(request)}"
+    def _key(self, key: str) -> str:
+        return f"citizens:{self.scope}:{key}"
 
-    def is_blocked(self, request: HttpRequest) -> bool:
-        key = self._key(request)
-        backend = caches[DEFAULT_CACHE_ALIAS]
-        client = _redis_client(backend)
-        if client is not None:  # one GET (the key as Django's cache names it)
-            # make_key: the key is ours and plain ASCII; validating it is for memcached.
-            count = client.get(backend.make_key(key))
-            return int(count or 0) >= self.limit
-        return int(backend.get(key, 0)) >= self.limit
+    def is_blocked(self, key: str) -> bool:
+        return int(cache.get(self._key(key), 0)) >= self.limit
 
-    def record(self, request: HttpRequest) -> None:
-        key = self._key(request)
-        backend = caches[DEFAULT_CACHE_ALIAS]
-        client = _redis_client(backend)
-        if client is not None:
-            # One round trip: the window starts at the first failure (SET NX with the
-            # expiry), then the count goes up; MULTI makes the pair atomic.
-            native_key = backend.make_and_validate_key(key)
-            with client.pipeline(transaction=True) as pipeline:
-                pipeline.set(native_key, 0, ex=self.window, nx=True)
-                pipeline.incr(native_key)
-                pipeline.execute()
-            return
+    def record(self, key: str) -> None:
+        name = self._key(key)
         # The window starts at the first failure; add() is a no-op when the key exists.
-        backend.add(key, 0, timeout=self.window)
+        cache.add(name, 0, timeout=self.window)
         try:
-            backend.incr(key)
+            cache.incr(name)
         except ValueError:  # expired between add() and incr()
-            backend.set(key, 1, timeout=self.window)
+            cache.set(name, 1, timeout=self.window)
 
 
-def _redis_client(backend):  # type: ignore[no-untyped-def]
-    """The redis-py client behind Django's Redis cache, or None for any other cache.
+@dataclass(frozen=True)
+class TrackBlock:
+    """Why a tracking request is refused: too many misses from the client's address, or
+    too many wrong ID suffixes typed for this case (from anywhere)."""
 
-    Django's ``RedisCache`` builds a new client object (with its ~170 response
-    callbacks) for every operation, a visible share of a tracking lookup's CPU time;
-    so one is kept per cache object, and as Django keeps one cache object per thread,
-    that client keeps one connection of the pool for itself (``single_connection_client``:
-    no taking from and giving back to the pool on every command, which cost as much as
-    the GET). Counts stay readable through ``cache.get``: Django stores integers as
-    plain Redis integers."""
-    if not isinstance(backend, RedisCache):
-        return None
-    client = backend.__dict__.get("_onewindow_client")
-    if client is None:
-        cache_client = backend._cache
-        client = cache_client._client(
-            connection_pool=cache_client._get_connection_pool(write=True),
-            single_connection_client=True,
+    reason: str  # "client" or "case"
+    retry_after: int
+
+
+def track_block(reason: str) -> TrackBlock | None:
+    """The block that ``reason`` (``"client"``, ``"case"`` or ``""``) stands for."""
+    if reason == "client":
+        return TrackBlock("client", TRACK_FAILURES.client.window)
+    if reason == "case":
+        return TrackBlock("case", TRACK_FAILURES.case.window)
+    return None
+
+
+def track_block_message(block: TrackBlock) -> str:
+    if block.reason == "case":
+        return _(
+            "该办件的证件号码后四位输错次数过多，查询已暂停。"
+            "申请人可登录「我的办件」查看，或凭回执到综合窗口查询。"
         )
-        backend.__dict__["_onewindow_client"] = client
-    return client
+    return _("查询失败次数过多，请稍后再试。")
 
 
-class TrackFailureLimit(FailureLimit):
-    """The same limit, counted in the database (``TrackFailure``) instead of the cache:
-    on PostgreSQL the tracking API checks it inside its one lookup statement
-    (``citizens.tracking.track_answer_json``), which saves a round trip to Redis on
-    every lookup — a sixth of the API's CPU time (README, "Public tracking under
-    load"). The page and every other database check it with a query of its own."""
+def track_target(tracking_no: str) -> str:
+    """The ``TrackFailure`` key of a case's wrong-suffix count (its tracking number)."""
+    return f"case:{tracking_no}"
 
-    def is_blocked(self, request: HttpRequest) -> bool:
-        from .services.track_failures import track_failure_is_blocked
 
-        return track_failure_is_blocked(client=client_ident(request) or "", limit=self.limit)
+@dataclass(frozen=True)
+class TrackFailureLimits:
+    """The tracking limits, counted in the database (``TrackFailure``): per client address
+    (unknown numbers and wrong suffixes alike) and per case (wrong suffixes of a number
+    that exists; an unknown number has no row to protect, and counting it would let
+    anyone fill the table)."""
 
-    def record(self, request: HttpRequest) -> None:
+    client: FailureLimit
+    case: FailureLimit
+
+    def blocked(self, *, client: str, tracking_no: str) -> TrackBlock | None:
+        from .services.track_failures import track_failure_blocked_keys
+
+        keys = track_failure_blocked_keys(
+            limits={client: self.client.limit, track_target(tracking_no): self.case.limit}
+        )
+        return track_block("client" if client in keys else "case" if keys else "")
+
+    def record(self, *, client: str, tracking_no: str) -> None:
         from .services.track_failures import track_failure_record
 
-        track_failure_record(client=client_ident(request) or "", window_seconds=self.window)
+        track_failure_record(
+            client=client,
+            client_window_seconds=self.client.window,
+            case_key=track_target(tracking_no),
+            tracking_no=tracking_no,
+            case_window_seconds=self.case.window,
+        )
 
 
-# Wrong or unknown tracking number / ID suffix: the page and the API share the count.
-TRACK_FAILURES = TrackFailureLimit(
-    "track-failures", "TRACK_FAILURE_LIMIT", 10, "TRACK_FAILURE_WINDOW_SECONDS", 600
+# Wrong or unknown tracking number / ID suffix: the page and the API share the counts.
+TRACK_FAILURES = TrackFailureLimits(
+    client=FailureLimit(
+        "track-failures", "TRACK_FAILURE_LIMIT", 10, "TRACK_FAILURE_WINDOW_SECONDS", 600
+    ),
+    case=FailureLimit(
+        "track-case-failures",
+        "TRACK_CASE_FAILURE_LIMIT",
+        20,
+        "TRACK_CASE_FAILURE_WINDOW_SECONDS",
+        86400,
+    ),
 )
 # Sign-in codes asked for, and wrong codes typed, from one address.
 SIGN_IN_REQUESTS = FailureLimit(
@@ -132,4 +146,12 @@ SIGN_IN_REQUESTS = FailureLimit(
 )
 SIGN_IN_FAILURES = FailureLimit(
     "sign-in-failures", "SIGN_IN_FAILURE_LIMIT", 20, "SIGN_IN_WINDOW_SECONDS", 3600
+)
+# Wrong codes typed for one ID number (keyed by its HMAC, never the number), from anywhere.
+SIGN_IN_SUBJECT_FAILURES = FailureLimit(
+    "sign-in-subject-failures",
+    "SIGN_IN_SUBJECT_FAILURE_LIMIT",
+    10,
+    "SIGN_IN_SUBJECT_WINDOW_SECONDS",
+    3600,
 )

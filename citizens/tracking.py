@@ -58,6 +58,7 @@ from .selectors import (
     case_public_view,
     tracking_no_clean,
 )
+from .throttles import track_target
 
 # The whole public answer in one statement. Every sub-select is driven by an index on
 # case_id; COALESCE evaluates the case's own item list only when it has no approvals yet
@@ -351,7 +352,8 @@ def _answer_sql(language: str, zone: dt.tzinfo) -> str:
     """The whole API answer as JSON text, in ``language`` and time zone ``zone``
     (a tzinfo, as keying by its name would cost a name lookup per request).
     Parameters: $1 tracking number, $2 ID suffix, $3 and $4 what goes before and after
-    a verification token in a certificate's verify URL."""
+    a verification token in a certificate's verify URL, $5 and $6 the client's throttle
+    key and limit, $7 and $8 the case's."""
     from django.utils import translation
 
     with translation.override(language):
@@ -380,7 +382,7 @@ def _answer_sql(language: str, zone: dt.tzinfo) -> str:
     item_name = "(SELECT i.name FROM departments_serviceitem i WHERE i.id = ap.item_id)"
     department_name = "(SELECT d.name FROM departments_department d WHERE d.id = ap.department_id)"
     return f"""
-SELECT b.blocked, CASE WHEN b.blocked THEN NULL ELSE (
+SELECT b.blocked, CASE WHEN b.blocked <> '' THEN NULL ELSE (
 SELECT json_build_object(
     'tracking_no', c.tracking_no,
     'state', c.state,
@@ -477,23 +479,36 @@ FROM cases_case c
 JOIN cases_applicant a ON a.id = c.applicant_id
 WHERE c.tracking_no = $1 AND upper(right(a.id_number, 4)) = $2
 ) END
-FROM (SELECT EXISTS (
-    SELECT 1 FROM {TrackFailure._meta.db_table} f
-     WHERE f.client = $5 AND f.failures >= $6::integer AND f.window_ends > now()
-) OFFSET 0) AS b(blocked)
+FROM (SELECT CASE
+    WHEN EXISTS (SELECT 1 FROM {TrackFailure._meta.db_table} f
+                  WHERE f.client = $5 AND f.failures >= $6::integer AND f.window_ends > now())
+    THEN 'client'
+    WHEN EXISTS (SELECT 1 FROM {TrackFailure._meta.db_table} f
+                  WHERE f.client = $7 AND f.failures >= $8::integer AND f.window_ends > now())
+    THEN 'case'
+    ELSE '' END
+OFFSET 0) AS b(blocked)
 """
 
 
 def track_answer_json(
-    *, tracking_no: str, id_suffix: str, verify_url: str, client: str, failure_limit: int
-) -> tuple[bool, bytes | None]:
-    """PostgreSQL only: whether ``client`` is blocked by the tracking throttle (at least
-    ``failure_limit`` failures in its current window, ``TrackFailure``) and, if it is
-    not, the API's answer (``TrackSerializer``'s JSON, UTF-8) for the case if the number
-    exists *and* the ID number ends with the suffix, else None. One prepared statement,
-    the same single query for an unknown number, a wrong suffix and malformed input; a
-    blocked client's case is not even read. ``verify_url`` is a certificate's absolute
-    verify URL with ``_TOKEN`` in place of the token."""
+    *,
+    tracking_no: str,
+    id_suffix: str,
+    verify_url: str,
+    client: str,
+    failure_limit: int,
+    case_failure_limit: int,
+) -> tuple[str, bytes | None]:
+    """PostgreSQL only: whether the tracking throttle blocks the request — ``"client"``
+    when ``client`` has at least ``failure_limit`` failures in its current window,
+    ``"case"`` when the case's own count of wrong suffixes (``track_target``) has at least
+    ``case_failure_limit``, else ``""`` (``TrackFailure``) — and, if it does not, the
+    API's answer (``TrackSerializer``'s JSON, UTF-8) for the case if the number exists
+    *and* the ID number ends with the suffix, else None. One prepared statement, the same
+    single query for an unknown number, a wrong suffix and malformed input; a blocked
+    request's case is not even read. ``verify_url`` is a certificate's absolute verify
+    URL with ``_TOKEN`` in place of the token."""
     tracking_no = tracking_no_clean(tracking_no)
     id_suffix = (id_suffix or "").strip().upper()
     if not TRACKING_NO_PATTERN.match(tracking_no) or not ID_SUFFIX_PATTERN.match(id_suffix):
@@ -510,10 +525,12 @@ def track_answer_json(
             after.encode(),
             client.encode(),
             str(failure_limit).encode(),
+            track_target(tracking_no).encode(),
+            str(case_failure_limit).encode(),
         ],
     )
     assert row is not None  # the statement always answers one row
-    return row[0] == b"t", row[1]
+    return (row[0] or b"").decode(), row[1]
 
 
 def _execute_prepared(database, sql: str, params: list[bytes]) -> list[bytes | None] | None:  # type: ignore[no-untyped-def]

@@ -16,7 +16,8 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from ..throttles import TRACK_FAILURES, client_ident
+from ..selectors import tracking_no_clean
+from ..throttles import TRACK_FAILURES, client_ident, track_block, track_block_message
 from ..tracking import track_answer_json, track_lookup, verify_path_template
 
 
@@ -226,25 +227,28 @@ def _query_value(request: HttpRequest, name: str) -> str:
 
 def track(request: HttpRequest, tracking_no: str) -> HttpResponse:
     """The throttle first (also for a right guess), then the one lookup. On PostgreSQL
-    both are one statement that reads the case only when the client is not blocked,
+    both are one statement that reads the case only when the request is not blocked,
     and writes the answer's JSON itself (citizens.tracking)."""
     id_suffix = _query_value(request, "id_suffix").strip()
+    client = client_ident(request)
     on_postgresql = connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
     if on_postgresql:
-        blocked, body = track_answer_json(
+        reason, body = track_answer_json(
             tracking_no=tracking_no,
             id_suffix=id_suffix,  # a malformed one matches nothing
             verify_url=request.build_absolute_uri(verify_path_template()),
-            client=client_ident(request) or "",
-            failure_limit=TRACK_FAILURES.limit,
+            client=client,
+            failure_limit=TRACK_FAILURES.client.limit,
+            case_failure_limit=TRACK_FAILURES.case.limit,
         )
+        block = track_block(reason)
     else:
-        blocked, body = TRACK_FAILURES.is_blocked(request), None
-    if blocked:
+        block = TRACK_FAILURES.blocked(client=client, tracking_no=tracking_no_clean(tracking_no))
+    if block is not None:
         return _json(
-            {"detail": _("查询失败次数过多，请稍后再试。")},
+            {"detail": str(track_block_message(block))},
             status=429,
-            headers={"Retry-After": str(TRACK_FAILURES.window)},
+            headers={"Retry-After": str(block.retry_after)},
         )
     if len(id_suffix) != 4:
         return _json({"id_suffix": [_("请提供证件号码的最后四位（id_suffix）。")]}, status=400)
@@ -252,7 +256,7 @@ def track(request: HttpRequest, tracking_no: str) -> HttpResponse:
         view = track_lookup(tracking_no=tracking_no, id_suffix=id_suffix)
         body = _dumps(track_answer(view, request=request)) if view is not None else None
     if body is None:
-        TRACK_FAILURES.record(request)
+        TRACK_FAILURES.record(client=client, tracking_no=tracking_no_clean(tracking_no))
         return not_found()
     return HttpResponse(
         body, content_type="application/json", headers={"Cache-Control": "no-store, private"}

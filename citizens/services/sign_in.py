@@ -61,6 +61,16 @@ def id_number_clean(*, id_number: str) -> str:
     return value
 
 
+def one_time_code_subject(*, id_number: str) -> str:
+    """The key under which the wrong codes typed for this ID number are counted (its
+    HMAC: the number itself is never a cache key)."""
+    try:
+        id_number = id_number_clean(id_number=id_number)
+    except SignInError:
+        id_number = normalise_identifier(id_number or "")
+    return _subject_hash(id_number)
+
+
 def one_time_code_request(*, id_number: str, client_ip: str | None = None) -> OneTimeCode:
     """Ask for a code: one is sent by SMS to the phone registered for this ID number.
 

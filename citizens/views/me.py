@@ -28,10 +28,19 @@ from ..selectors import (
     case_supplement_requests,
 )
 from ..services.rating import rating_create
-from ..services.sign_in import one_time_code_request, one_time_code_verify
+from ..services.sign_in import (
+    one_time_code_request,
+    one_time_code_subject,
+    one_time_code_verify,
+)
 from ..services.supplement import supplement_material_upload
 from ..session import citizen_applicant, citizen_required, citizen_sign_in, citizen_sign_out
-from ..throttles import SIGN_IN_FAILURES, SIGN_IN_REQUESTS, client_ident
+from ..throttles import (
+    SIGN_IN_FAILURES,
+    SIGN_IN_REQUESTS,
+    SIGN_IN_SUBJECT_FAILURES,
+    client_ident,
+)
 
 DATA_READS_PER_PAGE = 50
 
@@ -42,14 +51,13 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         return redirect("citizens:me")
     form = SignInForm(request.POST or None)
     if request.method == "POST":
-        if SIGN_IN_REQUESTS.is_blocked(request):
+        client = client_ident(request)
+        if SIGN_IN_REQUESTS.is_blocked(client):
             return render(request, "citizens/throttled.html", status=429)
         if form.is_valid():
-            SIGN_IN_REQUESTS.record(request)
+            SIGN_IN_REQUESTS.record(client)
             try:
-                one_time_code_request(
-                    id_number=form.cleaned_data["id_number"], client_ip=client_ident(request)
-                )
+                one_time_code_request(id_number=form.cleaned_data["id_number"], client_ip=client)
             except SignInError as error:
                 form.add_error("id_number", str(error))
             else:
@@ -69,7 +77,9 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         return redirect("citizens:sign_in")
     form = CodeForm(request.POST or None)
     if request.method == "POST":
-        if SIGN_IN_FAILURES.is_blocked(request):
+        client = client_ident(request)
+        subject = one_time_code_subject(id_number=id_number)
+        if SIGN_IN_FAILURES.is_blocked(client) or SIGN_IN_SUBJECT_FAILURES.is_blocked(subject):
             return render(request, "citizens/throttled.html", status=429)
         if form.is_valid():
             try:
@@ -77,7 +87,8 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
                     id_number=id_number, code=form.cleaned_data["code"]
                 )
             except SignInError as error:
-                SIGN_IN_FAILURES.record(request)
+                SIGN_IN_FAILURES.record(client)
+                SIGN_IN_SUBJECT_FAILURES.record(subject)
                 form.add_error("code", str(error))
             else:
                 citizen_sign_in(request, applicant=applicant)

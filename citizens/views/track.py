@@ -8,7 +8,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from ..forms import TrackForm
-from ..throttles import TRACK_FAILURES
+from ..selectors import tracking_no_clean
+from ..throttles import TRACK_FAILURES, client_ident, track_block_message
 from ..tracking import track_lookup
 
 
@@ -31,8 +32,18 @@ def track_page(request: HttpRequest, tracking_no: str = "") -> HttpResponse:
         return _no_store(
             render(request, "citizens/track.html", {"form": TrackForm(initial=initial)})
         )
-    if TRACK_FAILURES.is_blocked(request):
-        return _no_store(render(request, "citizens/throttled.html", status=429))
+    client = client_ident(request)
+    tracking_no = tracking_no_clean(request.POST.get("tracking_no", ""))
+    block = TRACK_FAILURES.blocked(client=client, tracking_no=tracking_no)
+    if block is not None:
+        response = render(
+            request,
+            "citizens/throttled.html",
+            {"message": track_block_message(block) if block.reason == "case" else ""},
+            status=429,
+        )
+        response.headers["Retry-After"] = str(block.retry_after)
+        return _no_store(response)
     form = TrackForm(request.POST)
     if not form.is_valid():
         return _no_store(render(request, "citizens/track.html", {"form": form}, status=400))
@@ -41,7 +52,7 @@ def track_page(request: HttpRequest, tracking_no: str = "") -> HttpResponse:
         tracking_no=form.cleaned_data["tracking_no"], id_suffix=form.cleaned_data["id_suffix"]
     )
     if view is None:
-        TRACK_FAILURES.record(request)
+        TRACK_FAILURES.record(client=client, tracking_no=tracking_no)
         # The form comes back empty: echoing the input would make the two answers differ.
         return _no_store(
             render(

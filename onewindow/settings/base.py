@@ -136,6 +136,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DRF's own reading of X-Forwarded-For is never used: every throttle keys on
+    # onewindow.client_address (TRUSTED_PROXIES below); 0 keeps DRF to REMOTE_ADDR.
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "OneWindow API",
@@ -235,14 +238,27 @@ SMS_BACKEND = env("SMS_BACKEND", default="console")
 SMS_HTTP_ENDPOINT = env("SMS_HTTP_ENDPOINT", default="")
 SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=5.0)
 SMS_HTTP_TOKEN = env("SMS_HTTP_TOKEN", default="")
+# The reverse proxies in front of the site (addresses or networks, e.g.
+# TRUSTED_PROXIES=127.0.0.1,10.0.0.0/8): only what they append to X-Forwarded-For is
+# believed. Empty (the default): the header is ignored and the peer is the client, so
+# nobody can dodge a per-address limit by sending a header (onewindow/client_address.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # Public tracking: after this many unknown numbers / wrong ID suffixes from one client
 # address within the window, /track/ and the track API answer 429.
 TRACK_FAILURE_LIMIT = env.int("TRACK_FAILURE_LIMIT", default=10)
 TRACK_FAILURE_WINDOW_SECONDS = env.int("TRACK_FAILURE_WINDOW_SECONDS", default=600)
+# ...and after this many wrong ID suffixes for one case, from any addresses, that case's
+# tracking rests for the window (its applicant still sees it in /me/). 20 guesses a day
+# of the 11,000 possible suffixes: years for a brute force spread over many addresses.
+TRACK_CASE_FAILURE_LIMIT = env.int("TRACK_CASE_FAILURE_LIMIT", default=20)
+TRACK_CASE_FAILURE_WINDOW_SECONDS = env.int("TRACK_CASE_FAILURE_WINDOW_SECONDS", default=86400)
 # Signing in to /me/: codes asked for and wrong codes typed per client address and window.
 SIGN_IN_REQUEST_LIMIT = env.int("SIGN_IN_REQUEST_LIMIT", default=20)
 SIGN_IN_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=20)
 SIGN_IN_WINDOW_SECONDS = env.int("SIGN_IN_WINDOW_SECONDS", default=3600)
+# Wrong codes typed for one ID number from any addresses, per window.
+SIGN_IN_SUBJECT_FAILURE_LIMIT = env.int("SIGN_IN_SUBJECT_FAILURE_LIMIT", default=10)
+SIGN_IN_SUBJECT_WINDOW_SECONDS = env.int("SIGN_IN_SUBJECT_WINDOW_SECONDS", default=3600)
 
 # The cache holds the per-address limits above: shared through Redis in full mode
 # (every process counts together), in-process memory in the embedded mode.

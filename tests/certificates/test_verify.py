@@ -193,3 +193,16 @@ def test_page_is_translated_to_english(client, certificate):
         page_url(certificate.verification_token), HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert "电子证照核验" not in page
+
+
+def test_forged_forwarded_for_does_not_lift_the_limit(api, client, certificate, settings):
+    settings.CERTIFICATE_VERIFY_THROTTLE_RATE = "3/minute"
+    codes = [
+        api.get(
+            api_url(certificate.verification_token), HTTP_X_FORWARDED_FOR=f"203.0.113.{n}"
+        ).status_code
+        for n in range(5)
+    ]
+    assert codes == [200, 200, 200, 429, 429]
+    page = client.get(page_url(certificate.verification_token), HTTP_X_FORWARDED_FOR="192.0.2.9")
+    assert page.status_code == 429
