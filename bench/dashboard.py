@@ -210,6 +210,7 @@ def run(database_url: str, cases: int, runs: int) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onewindow.settings.prod")
     os.environ.setdefault("SECRET_KEY", "benchmark-only-not-secret-" + "x" * 40)
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")  # the test client speaks HTTP
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
 

@@ -133,7 +133,8 @@ def run(
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "onewindow.settings.prod",
-            "SECRET_KEY": "benchmark-only",
+            "SECRET_KEY": "benchmark-only-not-secret-" + "x" * 40,
+            "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback
             "DATABASE_URL": _unix_socket_url(database_url) if unix_socket else database_url,
             "REDIS_URL": redis_url,
         }

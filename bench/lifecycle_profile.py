@@ -60,7 +60,8 @@ def main() -> None:
             {
                 # As the workers run: production settings (DEBUG off), tasks in-process.
                 "DJANGO_SETTINGS_MODULE": "onewindow.settings.prod",
-                "SECRET_KEY": "benchmark-only",
+                "SECRET_KEY": "benchmark-only-not-secret-" + "x" * 40,
+                "SECURE_SSL_REDIRECT": "false",
                 "DATABASE_URL": database_url,
                 "REDIS_URL": "",
             }

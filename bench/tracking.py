@@ -462,6 +462,7 @@ def main() -> None:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "onewindow.settings.prod",
             "SECRET_KEY": "benchmark-only-not-secret-" + "x" * 40,
+            "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback
             "ALLOWED_HOSTS": "127.0.0.1",
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
