@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PYTHON = VENV / "bin" / "python"
 STAMP = VENV / ".onewindow-installed"
+# Demo cases in every state, so the queues and dashboards show something (about 15 s the
+# first time on a laptop, nothing on later runs: they are kept).
+DEMO_CASES = 60
 
 
 def say(message: str) -> None:
@@ -63,8 +66,8 @@ def command_run(arguments: list[str]) -> None:
     address = arguments[0] if arguments else "127.0.0.1:8000"
     ensure_environment()
     manage("migrate", "--no-input")
-    say("loading the demo data (departments, catalogue, registries, logins)")
-    manage("load_demo")
+    say(f"loading the demo data (departments, catalogue, registries, logins, {DEMO_CASES} cases)")
+    manage("load_demo", "--cases", str(DEMO_CASES))
     say("electronic seals: a demo root CA and one signing key per department (var/seals)")
     manage("init_seals")
     say(

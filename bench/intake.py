@@ -160,7 +160,6 @@ def measure(runs: int, threads: int, seconds: float) -> dict[str, float]:
     from django.db import connections
     from django.test import Client
 
-    from cases.services.sharing import verification_guards_wait
     from departments.models import RegistryRecord
 
     clerk = get_user_model().objects.get(username="clerk")
@@ -210,7 +209,6 @@ def measure(runs: int, threads: int, seconds: float) -> dict[str, float]:
     for thread in pool:
         thread.join()
     wall = time.perf_counter() - started
-    verification_guards_wait(timeout=60)
     results.update(
         {
             "threads": threads,

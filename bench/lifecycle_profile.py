@@ -78,13 +78,14 @@ def main() -> None:
         from bench.workload import workload_accept, workload_counts, workload_prepare
         from cases.services import jobs
 
-        queue: list[tuple[int, str]] = []
-        jobs._publish = lambda batch, robust=False: queue.extend(batch)  # collect, run below
+        queue: list[tuple[int, str | None]] = []
+        # Collect what would go to Celery, and run it below (not the documents queue).
+        jobs.job_publisher_register(lambda job_id, job_queue: queue.append((job_id, job_queue)))
 
         def drain() -> None:
             while queue:
-                job_id, kind = queue.pop(0)
-                if kind != "issue_pdf":
+                job_id, job_queue = queue.pop(0)
+                if job_queue != "documents":
                     jobs.job_run(job_id=job_id)
 
         warm = workload_prepare(cases=5)

@@ -40,6 +40,7 @@ from departments.identifiers import mask_id_number, mask_phone
 from departments.roles import is_reviewer_of
 
 from .constants import TRANSITION_LABELS, SlaColour, VerificationOutcome
+from .events import event_label, event_states
 from .exceptions import CaseError
 from .models import (
     Applicant,
@@ -313,9 +314,8 @@ class CaseEventInline(ConfinedInlineMixin, ReadOnlyInline):
     fields = (
         "created_at",
         "kind",
-        "name",
-        "from_state",
-        "to_state",
+        "event",
+        "transition",
         "approval",
         "actor",
         "actor_department",
@@ -325,6 +325,14 @@ class CaseEventInline(ConfinedInlineMixin, ReadOnlyInline):
     )
     ordering = ("created_at", "id")
     show_change_link = False
+
+    @admin.display(description=_("事件"))
+    def event(self, event: CaseEvent) -> str:
+        return event_label(event.name)
+
+    @admin.display(description=_("状态变化"))
+    def transition(self, event: CaseEvent) -> str:
+        return event_states(event)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CaseEvent]:
         return (
@@ -839,11 +847,27 @@ class CaseEventAdmin(ViewOnlyAdmin):
         "created_at",
         "case",
         "kind",
-        "name",
+        "event",
         "transition",
         "actor_display",
         "actor_department",
         "is_public",
+    )
+    # The page shows the event and its states in words; the raw name stays searchable.
+    fields = (
+        "case",
+        "approval",
+        "certificate",
+        "kind",
+        "event",
+        "transition",
+        "actor",
+        "actor_department",
+        "actor_label",
+        "note",
+        "data",
+        "is_public",
+        "created_at",
     )
     list_filter = ("kind", "is_public", "actor_department", "created_at")
     list_select_related = ("case", "actor", "actor_department")
@@ -851,11 +875,18 @@ class CaseEventAdmin(ViewOnlyAdmin):
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
 
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: models.Model | None = None
+    ) -> tuple[str, ...]:
+        return (*super().get_readonly_fields(request, obj), "event", "transition")
+
+    @admin.display(description=_("事件"), ordering="name")
+    def event(self, event: CaseEvent) -> str:
+        return event_label(event.name)
+
     @admin.display(description=_("状态变化"))
     def transition(self, event: CaseEvent) -> str:
-        if not event.from_state and not event.to_state:
-            return ""
-        return f"{event.from_state} → {event.to_state}"
+        return event_states(event)
 
     @admin.display(description=_("操作人"), ordering="actor__username")
     def actor_display(self, event: CaseEvent) -> str:

@@ -201,4 +201,37 @@ TRANSITION_LABELS = {
     "revoke": _("注销证照"),
     "expire": _("证照到期"),
     "supersede": _("证照被新版本替代"),
+    # Not a transition: the due dates moved with a newly entered holiday schedule.
+    "recompute_due_dates": _("按节假日安排重新计算办理时限"),
+}
+
+# Case states in which the promised date still lies ahead of the applicant (before the
+# decision): their due dates move when a holiday schedule is entered.
+CASE_DUE_DATE_OPEN_STATES = [
+    CaseState.SUBMITTED,
+    CaseState.PENDING_MATERIALS,
+    CaseState.ACCEPTED,
+    CaseState.IN_REVIEW,
+    CaseState.SUSPENDED,
+]
+
+# What the timeline's other events are called: notes, system steps, colour changes.
+EVENT_LABELS = {
+    "create": _("创建办件"),
+    "agent_acting": _("代办员代办"),
+    "id_check_override": _("确认校验码例外"),
+    "material_upload": _("提交材料扫描件"),
+    "evidence_declined": _("申请人选择提交纸质材料"),
+    "online_submit": _("网上提交"),
+    "supplement_upload": _("在线提交补正材料"),
+    "certificate_signed": _("电子证照签章"),
+    "delivery_shipped": _("快递已揽收"),
+    "delivery_delivered": _("快递已签收"),
+    "delivery_failed": _("快递投递失败"),
+    "delivery_returned": _("快递已退回"),
+    "sla_green": _("时限恢复正常"),
+    "sla_amber": _("时限预警"),
+    "sla_red": _("超期预警"),
+    "rate": _("评价"),
+    "demo_backdated": _("演示数据：日期前移"),
 }

@@ -9,3 +9,15 @@ class CertificatesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "certificates"
     verbose_name = _("电子证照")
+
+    def ready(self) -> None:
+        """Wiring: the outbox's handler of this app. Rendering and sealing PDFs is slow,
+        so its jobs have a queue of their own (workers: ``-Q celery,documents``) and never
+        hold up the approvals."""
+        from cases.services.jobs import job_handler_register
+
+        from .services.rendering import certificate_render_and_sign
+
+        job_handler_register(
+            kind="issue_pdf", function=certificate_render_and_sign, queue="documents"
+        )

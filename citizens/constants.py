@@ -57,13 +57,48 @@ STATE_EXPLANATION = {
     CaseState.SUSPENDED: _(
         "审批部门需要您补正下列材料，补齐后继续审批（等待期间不计入办理时限）。"
     ),
-    CaseState.APPROVED: _("申请已获批准，正在制作电子证照。"),
+    CaseState.APPROVED: _("申请已获批准，正在制作电子证照，做好后即可领取。"),
     CaseState.DENIED: _("很遗憾，申请未获批准，理由见办理记录。"),
     CaseState.ISSUED: _("证照已制作完成，可到综合窗口领取，或等待寄出。"),
     CaseState.IN_DELIVERY: _("结果已通过快递寄出，请留意签收。"),
     CaseState.CLOSED: _("办件已办结。欢迎对本次服务作出评价。"),
     CaseState.REFUSED: _("申请不予受理，理由见办理记录。"),
     CaseState.WITHDRAWN: _("申请已撤回。"),
+}
+
+# A granted case stays APPROVED until the window hands its result out (and is ISSUED again
+# when a parcel comes back), while its certificates are in the library from the moment of
+# approval: the state alone cannot say whether the result is ready. What the applicant
+# reads is keyed by the *situation*: the state, or ``<state>:<situation>`` for a result
+# waiting at the window (``selectors.case_public_situation`` decides it, and
+# ``tracking._answer_sql`` builds the same key in SQL).
+RESULT_WAITING_STATES = (CaseState.APPROVED, CaseState.ISSUED)
+SITUATION_READY = "ready"  # every certificate is signed: the result can be handed out
+SITUATION_CAME_BACK = "came_back"  # the courier could not deliver: back at the window
+RESULT_EXPLANATION = {
+    SITUATION_READY: _(
+        "申请已获批准，办理结果已备好：请带上本人身份证到综合窗口领取"
+        "（请人代领的，代领人带上委托书和双方身份证）；也可以请综合窗口用快递寄给您。"
+    ),
+    SITUATION_CAME_BACK: _(
+        "快递未能送达，结果已退回综合窗口：请带上本人身份证到窗口领取，或请窗口重新寄送。"
+    ),
+}
+EXPLANATION_OF_SITUATION = {
+    **{str(state): text for state, text in STATE_EXPLANATION.items()},
+    **{
+        f"{state}:{situation}": text
+        for state in RESULT_WAITING_STATES
+        for situation, text in RESULT_EXPLANATION.items()
+    },
+}
+STAGE_OF_SITUATION = {
+    **{str(state): stage for state, stage in STAGE_OF_STATE.items()},
+    **{
+        f"{state}:{situation}": Stage.READY
+        for state in RESULT_WAITING_STATES
+        for situation in RESULT_EXPLANATION
+    },
 }
 
 # Ratings at or below this level open a rectification (supervision's service).

@@ -17,12 +17,14 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from cases.constants import (
-    TRANSITION_LABELS,
     ApplicantKind,
     ApprovalState,
     CaseState,
+    CertificateStatus,
+    DeliveryStatus,
     MaterialStatus,
 )
+from cases.events import event_label
 from cases.models import (
     Applicant,
     Approval,
@@ -38,7 +40,14 @@ from certificates.selectors import certificate_effective_status
 from departments.constants import Audience, LifeEvent
 from departments.models import Bundle, BundleItem, MaterialType, ServiceItem
 
-from .constants import STAGE_OF_STATE, STATE_EXPLANATION, Stage
+from .constants import (
+    EXPLANATION_OF_SITUATION,
+    RESULT_WAITING_STATES,
+    SITUATION_CAME_BACK,
+    SITUATION_READY,
+    STAGE_OF_SITUATION,
+    Stage,
+)
 
 TRACKING_NO_PATTERN = re.compile(rf"^\d{{6}}[{TRACKING_ALPHABET}]{{{TRACKING_RANDOM_LENGTH}}}$")
 ID_SUFFIX_PATTERN = re.compile(r"^[0-9A-Z]{4}$")
@@ -67,11 +76,33 @@ def case_for_tracking(*, tracking_no: str, id_suffix: str) -> Case | None:
 
 
 def _event_label(event: CaseEvent) -> str:
-    if event.name == "rate":
-        return _("评价")
-    if event.name == "supplement_upload":
-        return _("在线提交补正材料")
-    return str(TRANSITION_LABELS.get(event.name, event.name))
+    return event_label(event.name)
+
+
+# Parcels that are no longer on their way and brought the result back to the window.
+DELIVERY_CAME_BACK_STATUSES = (DeliveryStatus.FAILED, DeliveryStatus.RETURNED)
+
+
+def case_public_situation(
+    *, state: str, has_unsigned_certificate: bool, last_delivery_status: str | None
+) -> str:
+    """The key of what the applicant reads about where the case is (``constants``'
+    ``EXPLANATION_OF_SITUATION`` and ``STAGE_OF_SITUATION``): the state itself, except for
+    a result waiting at the window — ``<state>:came_back`` when the last parcel came back,
+    ``<state>:ready`` when every valid certificate of the case has its signed file (or the
+    case produces none). ``tracking._answer_sql`` computes the same key in SQL."""
+    if state not in RESULT_WAITING_STATES:
+        return str(state)
+    if last_delivery_status in DELIVERY_CAME_BACK_STATUSES:
+        return f"{state}:{SITUATION_CAME_BACK}"
+    if has_unsigned_certificate:
+        return str(state)
+    return f"{state}:{SITUATION_READY}"
+
+
+def certificate_is_unsigned(*, status: str, pdf_sha256: str) -> bool:
+    """A valid certificate whose signed PDF is still being made."""
+    return status == CertificateStatus.VALID and not pdf_sha256
 
 
 def case_public_timeline(*, case: Case) -> list[dict[str, Any]]:
@@ -189,19 +220,27 @@ def case_public_view(*, case: Case) -> dict[str, Any]:
             for item in case.items.select_related("department").order_by("code")
         ]
     delivery = Delivery.objects.filter(case=case).order_by("-created_at", "-id").first()
-    certificates = (
+    certificates = list(
         Certificate.objects.filter(case=case)
         .select_related("certificate_type")
         .order_by("issued_at", "id")
     )
-    stage = STAGE_OF_STATE.get(case.state, Stage.RECEIVED)
+    situation = case_public_situation(
+        state=case.state,
+        has_unsigned_certificate=any(
+            certificate_is_unsigned(status=certificate.status, pdf_sha256=certificate.pdf_sha256)
+            for certificate in certificates
+        ),
+        last_delivery_status=delivery.status if delivery is not None else None,
+    )
+    stage = STAGE_OF_SITUATION.get(situation, Stage.RECEIVED)
     return {
         "tracking_no": case.tracking_no,
         "state": case.state,
         "state_display": case.get_state_display(),
         "stage": stage.value,
         "stage_display": str(stage.label),
-        "explanation": str(STATE_EXPLANATION.get(case.state, "")),
+        "explanation": str(EXPLANATION_OF_SITUATION.get(situation, "")),
         "applicant_masked": case.applicant.masked_name,
         "due_date": case.due_date,
         "items": items,

@@ -36,6 +36,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cases.constants import (
+    EVENT_LABELS,
     TRANSITION_LABELS,
     ApplicantKind,
     ApprovalState,
@@ -48,13 +49,22 @@ from cases.constants import (
 from certificates.selectors import certificate_effective_status
 from departments.identifiers import mask_name
 
-from .constants import STAGE_OF_STATE, STATE_EXPLANATION, Stage
+from .constants import (
+    EXPLANATION_OF_SITUATION,
+    RESULT_WAITING_STATES,
+    SITUATION_CAME_BACK,
+    SITUATION_READY,
+    STAGE_OF_SITUATION,
+    Stage,
+)
 from .models import TrackFailure
 from .selectors import (
+    DELIVERY_CAME_BACK_STATUSES,
     ID_SUFFIX_PATTERN,
     TRACKING_NO_PATTERN,
     _event_label,
     case_for_tracking,
+    case_public_situation,
     case_public_view,
     tracking_no_clean,
 )
@@ -120,7 +130,11 @@ SELECT json_build_object(
                          ORDER BY ce.issued_at, ce.id)
            FROM cases_certificate ce
            JOIN departments_certificatetype ct ON ct.id = ce.certificate_type_id
-          WHERE ce.case_id = c.id)
+          WHERE ce.case_id = c.id),
+    'unsigned_certificates', EXISTS
+        (SELECT 1 FROM cases_certificate ce
+          WHERE ce.case_id = c.id AND ce.status = '{CertificateStatus.VALID}'
+            AND ce.pdf_sha256 = '')
 )::text
 FROM cases_case c
 JOIN cases_applicant a ON a.id = c.applicant_id
@@ -162,14 +176,14 @@ def _labels(language: str) -> dict[str, Any]:
     def choices(enum: Any) -> dict[str, str]:
         return {value: str(label) for value, label in enum.choices}
 
-    event_names = [*TRANSITION_LABELS, "rate", "supplement_upload"]
+    event_names = [*TRANSITION_LABELS, *EVENT_LABELS]
     return {
         "case_state": choices(CaseState),
         "approval_state": choices(ApprovalState),
         "courier": choices(CourierCompany),
         "delivery_status": choices(DeliveryStatus),
         "stage": {stage.value: str(stage.label) for stage in Stage},
-        "explanation": {state: str(text) for state, text in STATE_EXPLANATION.items()},
+        "explanation": {key: str(text) for key, text in EXPLANATION_OF_SITUATION.items()},
         "event": {name: _event_label(_Event(name)) for name in event_names},  # type: ignore[arg-type]
         "pending_what_to_do": _("请登录「我的办件」在线上传，或一次带齐到综合窗口提交。"),
         "supplement_what_to_do": _("请登录「我的办件」在线上传补正材料，无需到现场。"),
@@ -180,7 +194,13 @@ def _public_view_from_document(document: dict[str, Any]) -> dict[str, Any]:
     """The database's JSON document turned into ``case_public_view``'s exact shape."""
     labels = _labels(get_language() or settings.LANGUAGE_CODE)
     state = document["state"]
-    stage = STAGE_OF_STATE.get(state, Stage.RECEIVED)
+    delivery = document["delivery"]
+    situation = case_public_situation(
+        state=state,
+        has_unsigned_certificate=document["unsigned_certificates"],
+        last_delivery_status=delivery[2] if delivery else None,
+    )
+    stage = STAGE_OF_SITUATION.get(situation, Stage.RECEIVED)
     name = document["applicant_name"]
     missing: list[dict[str, Any]] = [
         {
@@ -204,7 +224,6 @@ def _public_view_from_document(document: dict[str, Any]) -> dict[str, Any]:
         }
         for code, material_name, item, department, reason in document["supplements"] or ()
     )
-    delivery = document["delivery"]
     events = labels["event"]
     return {
         "tracking_no": document["tracking_no"],
@@ -212,7 +231,7 @@ def _public_view_from_document(document: dict[str, Any]) -> dict[str, Any]:
         "state_display": labels["case_state"].get(state, state),
         "stage": stage.value,
         "stage_display": labels["stage"][stage.value],
-        "explanation": labels["explanation"].get(state, ""),
+        "explanation": labels["explanation"].get(situation, ""),
         "applicant_masked": mask_name(name)
         if document["applicant_kind"] == ApplicantKind.PERSON
         else name,
@@ -347,6 +366,23 @@ def _iso_datetime(expression: str, zone: str) -> str:
     )
 
 
+def _situation_sql() -> str:
+    """``selectors.case_public_situation`` in SQL, for the case ``c``: its state, or for a
+    result waiting at the window ``<state>:came_back`` (the last parcel came back) or
+    ``<state>:ready`` (no valid certificate of the case is still without its signed PDF)."""
+    waiting = ", ".join(_literal(state) for state in RESULT_WAITING_STATES)
+    came_back = ", ".join(_literal(status) for status in DELIVERY_CAME_BACK_STATUSES)
+    return f"""c.state || CASE WHEN c.state IN ({waiting}) THEN CASE
+        WHEN (SELECT dl.status FROM cases_delivery dl WHERE dl.case_id = c.id
+               ORDER BY dl.created_at DESC, dl.id DESC LIMIT 1) IN ({came_back})
+        THEN {_literal(":" + SITUATION_CAME_BACK)}
+        WHEN EXISTS (SELECT 1 FROM cases_certificate ce
+                      WHERE ce.case_id = c.id AND ce.status = {_literal(CertificateStatus.VALID)}
+                        AND ce.pdf_sha256 = '')
+        THEN ''
+        ELSE {_literal(":" + SITUATION_READY)} END ELSE '' END"""
+
+
 @functools.lru_cache(maxsize=16)
 def _answer_sql(language: str, zone: dt.tzinfo) -> str:
     """The whole API answer as JSON text, in ``language`` and time zone ``zone``
@@ -358,9 +394,9 @@ def _answer_sql(language: str, zone: dt.tzinfo) -> str:
 
     with translation.override(language):
         labels = _labels(language)
-        stage_of_state = {str(state): stage.value for state, stage in STAGE_OF_STATE.items()}
+        stage_of_situation = {key: stage.value for key, stage in STAGE_OF_SITUATION.items()}
         stage_label = {
-            str(state): labels["stage"][stage.value] for state, stage in STAGE_OF_STATE.items()
+            key: labels["stage"][stage.value] for key, stage in STAGE_OF_SITUATION.items()
         }
     received = Stage.RECEIVED.value
     state_display = _label("c.state", labels["case_state"], "c.state")
@@ -387,9 +423,9 @@ SELECT json_build_object(
     'tracking_no', c.tracking_no,
     'state', c.state,
     'state_display', {state_display},
-    'stage', {_label("c.state", stage_of_state, _literal(received))},
-    'stage_display', {_label("c.state", stage_label, _literal(labels["stage"][received]))},
-    'explanation', {_label("c.state", labels["explanation"], "''")},
+    'stage', {_label("s.situation", stage_of_situation, _literal(received))},
+    'stage_display', {_label("s.situation", stage_label, _literal(labels["stage"][received]))},
+    'explanation', {_label("s.situation", labels["explanation"], "''")},
     'applicant_masked', {masked},
     'due_date', c.due_date,
     'items', COALESCE(
@@ -477,6 +513,7 @@ SELECT json_build_object(
 )::text
 FROM cases_case c
 JOIN cases_applicant a ON a.id = c.applicant_id
+CROSS JOIN LATERAL (SELECT {_situation_sql()} AS situation) s
 WHERE c.tracking_no = $1 AND upper(right(a.id_number, 4)) = $2
 ) END
 FROM (SELECT CASE

@@ -28,6 +28,8 @@ from .models import (
     ServiceItem,
     SharingAgreement,
     StaffProfile,
+    WorkingCalendarDay,
+    WorkingCalendarYear,
 )
 
 User = get_user_model()
@@ -246,3 +248,27 @@ class UserAdmin(DjangoUserAdmin):
     def department(self, user: User) -> Department | None:  # type: ignore[valid-type]
         profile = getattr(user, "staff_profile", None)
         return profile.department if profile is not None else None
+
+
+class WorkingCalendarDayInline(admin.TabularInline):
+    model = WorkingCalendarDay
+    fields = ["date", "is_working_day", "name"]
+    extra = 0
+
+
+@admin.register(WorkingCalendarYear)
+class WorkingCalendarYearAdmin(admin.ModelAdmin):
+    """Read here; entered on the supervisors' calendar page (/supervision/calendar/), which
+    also moves the open cases' due dates: a change made here would not."""
+
+    list_display = ["year", "source", "entered_by", "updated_at"]
+    inlines = [WorkingCalendarDayInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,25 +1,31 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.api.urls import urlpatterns as accounts_api_urls
 from cases.api.urls import urlpatterns as cases_api_urls
 from certificates.api.urls import urlpatterns as certificates_api_urls
 from citizens.api.urls import urlpatterns as citizens_api_urls
 from departments.api.urls import urlpatterns as departments_api_urls
 
 api_v1 = [
+    *accounts_api_urls,
     *departments_api_urls,
     *cases_api_urls,
     *certificates_api_urls,
     *citizens_api_urls,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("schema/ui/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="schema-ui"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+    path(
+        "schema/ui/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="schema-ui"
+    ),
 ]
 
 urlpatterns = [
     path("", include("cases.urls")),
     path("", include("certificates.urls")),
     path("", include("citizens.urls")),
+    path("", include("accounts.urls")),  # staff sign-in: /account/login/, the second factor
     path("admin/", admin.site.urls),
     path("supervision/", include("supervision.urls")),
     path("api/v1/", include((api_v1, "api"))),
@@ -28,3 +34,9 @@ urlpatterns = [
 
 # Uploaded materials and signed certificates are never served as plain files, not
 # even in development: every download goes through a view that checks who asks.
+
+# JSON under /api/, Django's pages elsewhere (onewindow/errors.py).
+handler400 = "onewindow.errors.bad_request"
+handler403 = "onewindow.errors.permission_denied"
+handler404 = "onewindow.errors.page_not_found"
+handler500 = "onewindow.errors.server_error"

@@ -71,3 +71,35 @@ class DashboardFilterForm(DateRangeForm):
     channel = forms.ChoiceField(
         label=_("渠道"), choices=[("", _("全部"))] + list(Channel.choices), required=False
     )
+
+
+class WorkingCalendarYearForm(forms.Form):
+    """One year's announced holidays, typed or pasted line by line, or a file of such lines."""
+
+    year = forms.IntegerField(label=_("年份"), min_value=2000, max_value=2100)
+    source = forms.CharField(
+        label=_("依据"),
+        max_length=200,
+        help_text=_("如：国务院办公厅关于2027年部分节假日安排的通知"),
+    )
+    entries = forms.CharField(
+        label=_("放假和调休上班日期"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 14, "cols": 48}),
+        help_text=_("每行一天：「日期 休 名称」或「日期 班 名称」，如「2027-02-06 休 春节」。"),
+    )
+    file = forms.FileField(
+        label=_("或上传文本文件"), required=False, help_text=_("UTF-8 文本，格式同上。")
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload is not None:
+            try:
+                cleaned["entries"] = upload.read(1_000_000).decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise forms.ValidationError(_("文件不是 UTF-8 文本。")) from None
+        if not (cleaned.get("entries") or "").strip() and not self.errors:
+            raise forms.ValidationError(_("请录入日期，或上传文件。"))
+        return cleaned

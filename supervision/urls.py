@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, dashboard, network, rectifications
+from .views import audit, calendar, dashboard, network, rectifications
 
 app_name = "supervision"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("alerts/", dashboard.alerts_page, name="alerts"),
     path("network/", network.network_page, name="network"),
     path("audit/", audit.audit_page, name="audit"),
+    path("calendar/", calendar.calendar_page, name="calendar"),
     path("audit/export.csv", audit.audit_csv, name="audit_csv"),
     path("rectifications/", rectifications.rectification_page, name="rectifications"),
     path(

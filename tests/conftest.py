@@ -4,6 +4,7 @@ from django.utils import translation
 
 from departments.constants import Role
 from tests.factories import DepartmentFactory, StaffFactory
+from tests.sign_in import sign_in
 
 
 def pytest_collection_modifyitems(config, items):
@@ -32,6 +33,17 @@ def _default_language():
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_working_calendar():
+    """The entered holiday years are cached per process and in Django's cache; the
+    database rolls back after each test, so each test starts from what it holds."""
+    from cases.workdays import forget_loaded_calendar
+
+    forget_loaded_calendar()
+    yield
+    forget_loaded_calendar()
 
 
 @pytest.fixture
@@ -67,3 +79,10 @@ def other_reviewer(other_department):
 @pytest.fixture
 def superuser(db):
     return StaffFactory(username="root_test", role=Role.SUPERVISOR, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's, signed in as the staff sign-in leaves a superuser: with the second
+    factor passed (tests/sign_in.py)."""
+    return sign_in(client, admin_user)

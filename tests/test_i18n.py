@@ -9,6 +9,7 @@ from django.utils import translation
 
 from cases.constants import CaseState
 from departments.identifiers import validate_resident_id
+from tests.sign_in import sign_in
 from tools import i18n
 
 # --- the catalogue is complete -------------------------------------------------
@@ -174,7 +175,7 @@ def test_validator_messages_come_out_in_english():
 
 @pytest.mark.django_db
 def test_admin_answers_in_english_to_an_english_browser(client, superuser):
-    client.force_login(superuser)
+    sign_in(client, superuser)
     page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "<title>Site administration | OneWindow</title>" in page
     assert "OneWindow · Back-office approval" in page
@@ -184,7 +185,7 @@ def test_admin_answers_in_english_to_an_english_browser(client, superuser):
 
 @pytest.mark.django_db
 def test_choosing_english_sticks(client, superuser):
-    client.force_login(superuser)
+    sign_in(client, superuser)
     response = client.post(reverse("set_language"), {"language": "en", "next": "/admin/"})
     assert response.status_code == 302
     page = client.get(reverse("admin:index")).content.decode()
@@ -197,7 +198,7 @@ def test_choosing_english_sticks(client, superuser):
 @pytest.mark.django_db
 @pytest.mark.parametrize("accept_language", [None, "fr"])
 def test_admin_is_chinese_by_default(client, superuser, accept_language):
-    client.force_login(superuser)
+    sign_in(client, superuser)
     headers = {"HTTP_ACCEPT_LANGUAGE": accept_language} if accept_language else {}
     page = client.get(reverse("admin:index"), **headers).content.decode()
     assert "<title>站点管理 | OneWindow 一窗受理</title>" in page

@@ -17,8 +17,10 @@ def test_migrations_match_the_models():
 
 @pytest.mark.django_db
 def test_admin_login_page_answers_in_chinese(client):
-    response = client.get("/admin/login/")
+    # The admin's login sends to the staff sign-in (password, then the second factor).
+    response = client.get("/admin/login/", follow=True)
     assert response.status_code == 200
+    assert response.redirect_chain[-1][0].startswith("/account/login/")
     assert "登录" in response.content.decode()
 
 

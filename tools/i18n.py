@@ -5,8 +5,8 @@
     python tools/i18n.py update    # add new source strings to the .po (empty English)
 
 Source strings are Simplified Chinese and are found the way ``makemessages``
-finds them, but with ``ast`` for Python files (``cases/``, ``certificates/``, ``departments/``,
-``onewindow/``, migrations skipped) and Django's own ``templatize`` for templates
+finds them, but with ``ast`` for Python files (``accounts/``, ``cases/``, ``certificates/``,
+``departments/``, ``onewindow/``, migrations skipped) and Django's own ``templatize`` for templates
 (``templates/`` and ``*/templates/``), so a fresh machine needs no gettext binary.
 """
 
@@ -27,11 +27,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PO_PATH = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
 PYTHON_DIRECTORIES = (
+    "accounts",
     "cases",
     "certificates",
     "citizens",
     "departments",
     "onewindow",
+    "operations",
     "supervision",
 )
 TEMPLATE_SUFFIXES = (".html", ".txt")

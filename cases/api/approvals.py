@@ -16,7 +16,6 @@ from typing import Any
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -34,6 +33,7 @@ from rest_framework.views import APIView
 
 from departments.constants import Role
 from departments.roles import has_role
+from onewindow.api_fields import TextField
 
 from ..constants import ApprovalState, VerificationOutcome
 from ..exceptions import (
@@ -58,10 +58,61 @@ class MayReadApprovals(BasePermission):
         return has_role(request.user, *READER_ROLES)
 
 
+def _whole_number(raw: str) -> int | None:
+    return int(raw) if raw.isascii() and raw.isdigit() else None
+
+
 class ApprovalPagination(PageNumberPagination):
+    """Page and page size as asked, or 400 naming the parameter: DRF would quietly take
+    page 1 for ``page=``, the default size for ``page_size=true`` and the maximum for
+    ``page_size=1000``. A page past the end stays DRF's 404."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    last_page_strings = ()  # the schema says a number: no ``page=last``
+
+    def get_page_number(self, request: Request, paginator: Any) -> int:
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        number = _whole_number(raw)
+        if number is None or number < 1:
+            raise ValidationError(
+                {
+                    self.page_query_param: [
+                        _("页码 page 须为正整数，收到的是“%(value)s”。") % {"value": raw}
+                    ]
+                }
+            )
+        return number
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        size = _whole_number(raw)
+        if size is None or not 1 <= size <= self.max_page_size:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("每页条数 page_size 须为 1 至 %(max)s 之间的整数，收到的是“%(value)s”。")
+                        % {"max": self.max_page_size, "value": raw}
+                    ]
+                }
+            )
+        return size
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(
+                    minimum=1, maximum=self.max_page_size, default=self.page_size
+                )
+        return parameters
 
 
 class CheckResultSerializer(serializers.Serializer):
@@ -106,9 +157,9 @@ class DecisionSerializer(serializers.Serializer):
     """The shape of a decision; what it must contain for each kind is checked by the service."""
 
     decision = serializers.ChoiceField(choices=ApprovalDecision.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    note = TextField(required=False, allow_blank=True, default="", max_length=2000)
     materials = serializers.ListField(
-        child=serializers.CharField(max_length=40),
+        child=TextField(max_length=40),
         required=False,
         default=list,
         help_text=gettext_lazy("要求补正的材料类型代码（decision 为 supplement 时必填）"),
@@ -122,11 +173,12 @@ ERROR_RESPONSE = inline_serializer(
 
 
 def _states_requested(request: Request) -> list[str]:
-    raw = [
+    states = [
         part.strip() for value in request.query_params.getlist("state") for part in value.split(",")
     ]
-    states = [state for state in raw if state]
-    unknown = [state for state in states if state not in ApprovalState.values]
+    # A blank one (``?state=``, ``?state=IN_REVIEW,``) is refused like any unknown state:
+    # no filter is no ``state`` at all.
+    unknown = [state or _("（空）") for state in states if state not in ApprovalState.values]
     if unknown:
         raise ValidationError(
             {
@@ -145,13 +197,26 @@ def _states_requested(request: Request) -> list[str]:
     parameters=[
         OpenApiParameter(
             "state",
-            OpenApiTypes.STR,
+            {
+                "type": "array",
+                "items": {"type": "string", "enum": ApprovalState.values},
+                "minItems": 1,
+            },
             description=gettext_lazy(
                 "按状态筛选，可用逗号分隔多个，例如 IN_REVIEW,SUPPLEMENT_REQUESTED"
             ),
-            enum=ApprovalState.values,
+            style="form",
+            explode=False,
         )
     ],
+    responses={
+        200: ApprovalSerializer(many=True),
+        400: OpenApiResponse(
+            description=gettext_lazy(
+                "未知的状态（state），或无效的页码（page）、每页条数（page_size）"
+            )
+        ),
+    },
 )
 class ApprovalListView(generics.ListAPIView):
     serializer_class = ApprovalSerializer
@@ -187,14 +252,28 @@ class ApprovalDecisionView(APIView):
                 description=gettext_lazy("审批已不处于可作此决定的状态（例如已被他人处理）"),
             ),
         },
+        # Request bodies as the API takes them for an approval of an item that asks for a
+        # lease contract (the demo catalogue's LEASE_CONTRACT: A002 有限责任公司设立登记,
+        # A003 食品经营许可 and others).
         examples=[
-            OpenApiExample("准予", value={"decision": "approve", "note": "材料齐全，符合条件。"}),
             OpenApiExample(
-                "不予准予", value={"decision": "reject", "note": "经营场所不符合要求。"}
+                "准予",
+                value={"decision": "approve", "note": "材料齐全，符合条件。"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "不予准予",
+                value={"decision": "reject", "note": "经营场所不符合要求。"},
+                request_only=True,
             ),
             OpenApiExample(
                 "要求补正",
-                value={"decision": "supplement", "note": "请补交", "materials": ["LEASE"]},
+                value={
+                    "decision": "supplement",
+                    "note": "请补交住所的房屋租赁合同。",
+                    "materials": ["LEASE_CONTRACT"],
+                },
+                request_only=True,
             ),
         ],
     )

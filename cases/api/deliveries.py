@@ -18,8 +18,15 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,6 +35,7 @@ from rest_framework.views import APIView
 from departments.constants import Role
 from departments.identifiers import mask_name, mask_phone
 from departments.roles import has_role
+from onewindow.api_fields import TextField
 
 from ..exceptions import (
     CaseError,
@@ -55,21 +63,21 @@ class IsClerk(BasePermission):
 
 
 class AddressSerializer(serializers.Serializer):
-    province = serializers.CharField(allow_blank=True, required=False, default="")
-    city = serializers.CharField(allow_blank=True, required=False, default="")
-    district = serializers.CharField(allow_blank=True, required=False, default="")
-    street = serializers.CharField(allow_blank=True, required=False, default="")
-    detail = serializers.CharField(allow_blank=True, required=False, default="")
-    postal_code = serializers.CharField(allow_blank=True, required=False, default="")
+    province = TextField(allow_blank=True, required=False, default="")
+    city = TextField(allow_blank=True, required=False, default="")
+    district = TextField(allow_blank=True, required=False, default="")
+    street = TextField(allow_blank=True, required=False, default="")
+    detail = TextField(allow_blank=True, required=False, default="")
+    postal_code = TextField(allow_blank=True, required=False, default="")
 
 
 class DeliveryCreateSerializer(serializers.Serializer):
     """Shape only; the delivery service checks the content and says what is wrong."""
 
-    courier = serializers.CharField(allow_blank=True)
-    waybill = serializers.CharField(allow_blank=True)
-    recipient = serializers.CharField(allow_blank=True)
-    phone = serializers.CharField(allow_blank=True)
+    courier = TextField(allow_blank=True)
+    waybill = TextField(allow_blank=True)
+    recipient = TextField(allow_blank=True)
+    phone = TextField(allow_blank=True)
     address = AddressSerializer()
 
 
@@ -129,10 +137,37 @@ def _field_errors(errors: dict[str, list[str]]) -> dict[str, Any]:
 
 class CaseDeliveryCreateView(APIView):
     permission_classes = [IsClerk]
+    # JSON only: the address is a nested object, which a form cannot carry.
+    parser_classes = [JSONParser]
 
     @extend_schema(
         request=DeliveryCreateSerializer,
-        responses={201: DeliverySerializer, 200: DeliverySerializer},
+        responses={
+            201: DeliverySerializer,
+            200: DeliverySerializer,
+            409: OpenApiResponse(description=_("办件尚未出证（不是 ISSUED），不能寄递")),
+        },
+        # An EMS waybill with its right check digit (S10).
+        examples=[
+            OpenApiExample(
+                "EMS 寄递",
+                value={
+                    "courier": "EMS",
+                    "waybill": "EA123456785CN",
+                    "recipient": "张三",
+                    "phone": "13800138000",
+                    "address": {
+                        "province": "四川省",
+                        "city": "成都市",
+                        "district": "锦江区",
+                        "street": "春熙路街道",
+                        "detail": "红星路三段1号",
+                        "postal_code": "610021",
+                    },
+                },
+                request_only=True,
+            )
+        ],
         summary="寄递办件结果",
     )
     def post(self, request: Request, tracking_no: str) -> Response:
@@ -174,6 +209,8 @@ class CourierWebhookView(APIView):
     # Courier companies authenticate by signature, not by token or session.
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    # The signed body is JSON (read raw, as signed: courier_webhook_receive).
+    parser_classes = [JSONParser]
 
     @extend_schema(
         request=inline_serializer(
@@ -209,7 +246,11 @@ class CourierWebhookView(APIView):
                     "status": serializers.CharField(),
                     "duplicate": serializers.BooleanField(),
                 },
-            )
+            ),
+            400: OpenApiResponse(description=_("时间戳过期（重放）或内容格式有误")),
+            401: OpenApiResponse(description=_("未签名或签名错误")),
+            404: OpenApiResponse(description=_("未知的运单号")),
+            409: OpenApiResponse(description=_("该邮件不能转入此状态")),
         },
         summary="快递状态回调",
     )

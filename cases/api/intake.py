@@ -13,7 +13,15 @@ from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import parsers, permissions, serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
@@ -22,6 +30,7 @@ from rest_framework.views import APIView
 
 from departments.constants import Role
 from departments.roles import has_role
+from onewindow.api_fields import TextField
 
 from ..constants import CaseState, Channel, IdType, MaterialStatus
 from ..exceptions import CaseError, ConcurrentTransitionError, InvalidTransitionError
@@ -86,18 +95,27 @@ class KeepRawNameMultiPartParser(parsers.MultiPartParser):
 
 class ApplicantInSerializer(serializers.Serializer):
     id_type = serializers.ChoiceField(choices=IdType.choices)
-    id_number = serializers.CharField(max_length=30)
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    id_number = TextField(max_length=30)
+    name = TextField(max_length=200, required=False, allow_blank=True, default="")
+    phone = TextField(max_length=20, required=False, allow_blank=True, default="")
+    address = TextField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class CaseCreateSerializer(serializers.Serializer):
     applicant = ApplicantInSerializer()
     items = serializers.ListField(
-        child=serializers.CharField(max_length=40), required=False, default=list
+        child=TextField(max_length=40),
+        required=False,
+        default=list,
+        help_text=gettext_lazy("事项代码；与 bundle 二选一，必须给出其中一个"),
     )
-    bundle = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    bundle = TextField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("一件事代码；与 items 二选一"),
+    )
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.WINDOW)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -129,13 +147,16 @@ class CaseIntakeSerializer(serializers.Serializer):
 
 
 class MaterialUploadSerializer(serializers.Serializer):
-    material_type = serializers.CharField(max_length=40)
-    file = serializers.FileField(allow_empty_file=True, use_url=False)
+    material_type = TextField(max_length=40)
+    # A file part of the form (binary), not a text field.
+    file = extend_schema_field(OpenApiTypes.BINARY)(
+        serializers.FileField(allow_empty_file=True, use_url=False)
+    )
 
 
 class SubmitSerializer(serializers.Serializer):
     defects = serializers.DictField(
-        child=serializers.CharField(max_length=200),
+        child=TextField(max_length=200),
         required=False,
         default=dict,
         help_text="material type code → what is wrong with what was handed over",
@@ -164,6 +185,11 @@ def _error(error: CaseError) -> Response:
     return Response({"detail": str(error)}, status=400)
 
 
+# Its body is the standard {"detail": ...} (onewindow/api_schema.py).
+CONFLICT = OpenApiResponse(
+    description=gettext_lazy("办件当前的状态不允许此操作（例如已提交，或已被他人处理）"),
+)
+
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
     str,
@@ -177,11 +203,32 @@ class CaseCreateView(APIView):
     """`POST /api/v1/cases/`: open a case; the answer is its checklist."""
 
     permission_classes = [IsWindowStaff]
+    # JSON only: the applicant is a nested object, which a form cannot carry.
+    parser_classes = [parsers.JSONParser]
 
     @extend_schema(
         request=CaseCreateSerializer,
-        responses={201: CaseIntakeSerializer},
+        responses={201: CaseIntakeSerializer, 409: CONFLICT},
         parameters=[IDEMPOTENCY_HEADER],
+        # A company applies for an item of the demo catalogue (A002 有限责任公司设立登记);
+        # the credit code's check character is right.
+        examples=[
+            OpenApiExample(
+                "企业申请设立登记",
+                value={
+                    "applicant": {
+                        "id_type": "uscc",
+                        "id_number": "91510104MA6CX00013",
+                        "name": "成都示例餐饮有限公司",
+                        "phone": "13800138000",
+                        "address": "四川省成都市锦江区红星路三段1号",
+                    },
+                    "items": ["A002"],
+                    "channel": "window",
+                },
+                request_only=True,
+            )
+        ],
     )
     def post(self, request: Request) -> Response:
         shape = CaseCreateSerializer(data=request.data)
@@ -229,7 +276,7 @@ class CaseMaterialUploadView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": MaterialUploadSerializer},
-        responses={200: CaseIntakeSerializer},
+        responses={200: CaseIntakeSerializer, 409: CONFLICT},
     )
     def post(self, request: Request, tracking_no: str) -> Response:
         case = _case(tracking_no, request.user)
@@ -254,8 +301,10 @@ class CaseSubmitView(APIView):
     notice with the complete ``missing`` list (state ``PENDING_MATERIALS``)."""
 
     permission_classes = [IsWindowStaff]
+    # JSON only: the defects are an object, which a form cannot carry.
+    parser_classes = [parsers.JSONParser]
 
-    @extend_schema(request=SubmitSerializer, responses={200: CaseIntakeSerializer})
+    @extend_schema(request=SubmitSerializer, responses={200: CaseIntakeSerializer, 409: CONFLICT})
     def post(self, request: Request, tracking_no: str) -> Response:
         case = _case(tracking_no, request.user)
         shape = SubmitSerializer(data=request.data)

@@ -21,6 +21,7 @@ from ..constants import (
     RatingLevel,
     VisitReason,
 )
+from ..events import event_summary
 from .applicants import Applicant
 from .base import AppendOnlyModel, chain_position_unique
 
@@ -305,7 +306,8 @@ class CaseEvent(AppendOnlyModel):
         constraints = [chain_position_unique("case_event_chain_position")]
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.name} {self.from_state}→{self.to_state}"
+        # What the admin's titles and links show: the event in words, not its code name.
+        return f"{self.case_id} {event_summary(self)}"
 
     def audit_chain_key(self) -> int:
         return self.case_id or 0

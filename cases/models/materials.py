@@ -64,8 +64,8 @@ class Verification(AppendOnlyModel):
     request_sha256 = models.CharField(_("请求摘要"), max_length=64)
     response_sha256 = models.CharField(_("响应摘要"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-    # Identifies one read across connections: the guard that keeps the log row
-    # when the caller's transaction rolls back writes it again under this key.
+    # Identifies one read, unique wherever the row is copied to (hashed into the
+    # audit chain; empty on rows from before it existed).
     log_key = models.UUIDField(_("记录标识"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:

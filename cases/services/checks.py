@@ -22,7 +22,7 @@ from onewindow.precompiled import Precompiled
 from ..constants import ApplicantKind, ApprovalState, EventKind, VerificationOutcome
 from ..exceptions import ConcurrentTransitionError, InvalidTransitionError
 from ..models import Approval
-from .jobs import job_done_in_this_transaction
+from .jobs import RunningJob, job_done_in_this_transaction
 from .review import approval_after_approved
 from .sharing import RegistryReadRequest, purpose_text, registry_reads
 from .transitions import run_transition
@@ -115,8 +115,13 @@ def approval_check(*, approval: Approval) -> list[dict[str, Any]]:
     return results
 
 
-def approval_run_checks(*, approval_id: int) -> Approval:
-    """Run the checks of a ``PENDING`` approval and move it on. Running it again does nothing."""
+def approval_run_checks(*, approval_id: int, running_job: RunningJob | None = None) -> Approval:
+    """Run the checks of a ``PENDING`` approval and move it on. Running it again does nothing.
+
+    The registry reads come first, outside any transaction (the sharing gateway logs
+    each read in its own); the decision follows in one transaction. ``running_job``:
+    the outbox job this runs as (its "done" commits with the decision, and the first
+    approval the grant unblocks may be run next by the same worker)."""
     approval = _APPROVAL_WITH_CONTEXT.get(pk=approval_id)
     if approval.state != ApprovalState.PENDING:
         return approval
@@ -133,13 +138,13 @@ def approval_run_checks(*, approval_id: int) -> Approval:
                     note=_("自动核验全部通过，秒批。"),
                     checks=checks,
                 )
-                approval_after_approved(approval=approval)
+                approval_after_approved(approval=approval, running_job=running_job)
             else:
                 approval = run_transition(
                     approval, "start_review", actor_label="system", checks=checks
                 )
             # Run as an outbox job: the decision and the job's "done" commit together.
-            job_done_in_this_transaction()
+            job_done_in_this_transaction(running_job=running_job)
     except (InvalidTransitionError, ConcurrentTransitionError):
         # Another run of this task got there first: its result stands.
         return Approval.objects.get(pk=approval_id)

@@ -14,7 +14,7 @@ from onewindow.precompiled import Precompiled
 from ..constants import ApprovalState, CaseState
 from ..models import Approval, Case
 from ..workdays import add_working_days
-from .jobs import job_enqueue
+from .jobs import RunningJob, job_enqueue
 from .queue import approval_start_after_commit
 from .transitions import joined_atomic, row_for_update, run_transition
 
@@ -41,6 +41,7 @@ def case_dispatch(
     actor_label: str = "system",
     already_locked: bool = False,
     items: list[ServiceItem] | None = None,
+    running_job: RunningJob | None = None,
 ) -> Case:
     """``ACCEPTED → IN_REVIEW``: the departments see their approvals.
 
@@ -48,7 +49,8 @@ def case_dispatch(
     satisfies and A produces that certificate type in this case. Every approval
     that need not wait starts at once, each as its own task, after commit.
     ``items``: the case's items as ``case_items`` reads them, when the caller has
-    them already (acceptance, in the same transaction).
+    them already (acceptance, in the same transaction). ``running_job``: the outbox
+    job that dispatches it (the reconciler's), whose worker may go on with an approval.
     """
     with joined_atomic():
         case = run_transition(
@@ -96,7 +98,7 @@ def case_dispatch(
         )
         for approval in approvals.values():
             if approval.state == ApprovalState.PENDING:
-                approval_start_after_commit(approval_id=approval.pk)
+                approval_start_after_commit(approval_id=approval.pk, running_job=running_job)
     return case
 
 
@@ -110,9 +112,9 @@ def case_dispatch_after_commit(*, case_id: int) -> None:
     )
 
 
-def case_dispatch_job(*, case_id: int) -> None:
+def case_dispatch_job(*, case_id: int, running_job: RunningJob | None = None) -> None:
     """The outbox handler: dispatch an ``ACCEPTED`` case; any other state means it is done."""
     with transaction.atomic():
         case = row_for_update(Case, case_id)
         if case.state == CaseState.ACCEPTED:  # any other state: dispatched already, or ended
-            case_dispatch(case=case, already_locked=True)
+            case_dispatch(case=case, already_locked=True, running_job=running_job)

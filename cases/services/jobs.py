@@ -10,95 +10,195 @@ Nothing depends on the broker keeping a message: ``jobs_sweep`` (Celery beat,
 every half minute) re-publishes pending jobs whose message is older than
 ``JOB_REPUBLISH_SECONDS`` and running jobs whose lease expired (their worker
 died). Handlers are idempotent, so a job run twice changes nothing.
+
+What runs a job is one table of functions, ``JOB_HANDLERS`` (kind → handler), filled
+by each app's ``AppConfig.ready()`` through ``job_handler_register``: a reader (and
+a tool) follows a kind to its service from there. Publishing goes through the one
+function the Celery side registers (``job_publisher_register``, in ``cases/apps.py``,
+which sends ``cases.run_job`` from ``cases/tasks.py``): services never import tasks.
+
+A run's state is passed explicitly, never kept in a thread: a handler with a
+``running_job`` parameter is given the ``RunningJob``, and hands it on to mark its
+job done in its own transaction (``job_done_in_this_transaction``) and to the
+``job_enqueue`` of the follow-up it records, which this worker may then run itself
+(continuation, see ``job_handler_register``'s ``continuable``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 import logging
-import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.module_loading import import_string
-
-from onewindow.precompiled import row_insert, row_update
 
 from ..constants import JobState
 from ..models import Job
 
 logger = logging.getLogger(__name__)
 
-# kind → the service that does the work; it is called with the job's payload as
-# keyword arguments and must be idempotent.
-JOB_HANDLERS: dict[str, str] = {
-    "dispatch_case": "cases.services.dispatch.case_dispatch_job",
-    "issue_pdf": "certificates.services.rendering.certificate_render_and_sign",
-    "start_approval": "cases.services.checks.approval_run_checks",
-}
 
-# Kinds that run on their own Celery queue (workers: ``-Q celery,documents``), so
-# that slow work (rendering and sealing PDFs) never holds up the approvals.
-JOB_QUEUES: dict[str, str] = {"issue_pdf": "documents"}
+@dataclass(frozen=True)
+class JobHandler:
+    """What runs one kind of job (see ``job_handler_register``)."""
 
-# Kinds a worker may go on with itself: the first such job that a running job's
-# handler records is run next by the same worker, after commit, instead of being
-# sent through the broker. Its row is written all the same, already claimed by the
-# worker under a lease, so running it costs no claim; if the worker dies first, the
-# lease runs out and the sweeper publishes it. Further jobs go through the broker,
-# to other workers, in parallel: an approval that unblocks two others continues
-# with one and hands the other on.
-CONTINUABLE_KINDS = frozenset({"start_approval"})
+    function: Callable[..., object]
+    queue: str | None = None
+    is_continuable: bool = False
+    takes_running_job: bool = False
+
+
+# kind → its handler. Filled by the apps' ``ready()``; read-only afterwards.
+JOB_HANDLERS: dict[str, JobHandler] = {}
+
+# Sends one job's id to a Celery queue (``None``: the default queue).
+JobPublisher = Callable[[int, str | None], None]
+_publisher: JobPublisher | None = None
 
 # Seconds to wait before the n-th retry (the last value repeats).
 RETRY_DELAYS = (10, 30, 60, 300, 900, 3600)
 
 
+def job_handler_register(
+    *,
+    kind: str,
+    function: Callable[..., object],
+    queue: str | None = None,
+    continuable: bool = False,
+) -> None:
+    """Make ``function`` the handler of ``kind``: it is called with the job's payload as
+    keyword arguments (and ``running_job=`` if it has that parameter) and must be
+    idempotent.
+
+    ``queue``: the Celery queue of its messages, for slow work that must not hold up
+    the approvals (workers: ``-Q celery,documents``). ``continuable``: a worker may go
+    on with such a job itself — the first one that a running job's handler records
+    (``job_enqueue(..., running_job=...)``) is run next by the same worker, after
+    commit, instead of being sent through the broker. Its row is written all the same,
+    already claimed by the worker under a lease, so running it costs no claim; if the
+    worker dies first, the lease runs out and the sweeper publishes it. Further jobs
+    go through the broker, to other workers, in parallel: an approval that unblocks
+    two others continues with one and hands the other on.
+    """
+    handler = JobHandler(
+        function=function,
+        queue=queue,
+        is_continuable=continuable,
+        takes_running_job="running_job" in inspect.signature(function).parameters,
+    )
+    registered = JOB_HANDLERS.get(kind)
+    if registered is not None and registered != handler:
+        raise ValueError(f"job kind {kind!r} is handled by {registered.function!r} already")
+    JOB_HANDLERS[kind] = handler
+
+
+def job_publisher_register(publisher: JobPublisher | None) -> JobPublisher | None:
+    """Set the function that sends a job's id to its queue; returns the one it replaces
+    (a test or a benchmark that collects the messages puts the real one back)."""
+    global _publisher
+    previous, _publisher = _publisher, publisher
+    return previous
+
+
 def _publish(jobs: list[tuple[int, str]], *, robust: bool = False) -> None:
     """Send ``(id, kind)`` jobs to their queues; ``robust`` logs a failed send instead of raising."""
-    from ..tasks import run_job  # the task module imports the services
-
     for job_id, kind in jobs:
-        queue = JOB_QUEUES.get(kind)
-        options = {"queue": queue} if queue else {}
-        if not robust:
-            run_job.apply_async((job_id,), **options)
-            continue
+        handler = JOB_HANDLERS.get(kind)
+        queue = handler.queue if handler is not None else None
         try:
-            run_job.apply_async((job_id,), **options)
+            if _publisher is None:
+                raise RuntimeError("no job publisher registered (is the cases app installed?)")
+            _publisher(job_id, queue)
         except Exception:
+            if not robust:
+                raise
             # The row stays pending; the next sweep tries again.
             logger.exception("could not publish job %s", job_id)
 
 
-def job_enqueue(*, kind: str, key: str, payload: dict[str, Any] | None = None) -> Job:
+@dataclass
+class _WorkerRun:
+    """One ``job_run`` call: the follow-ups kept for it, in order, and whether it still
+    runs them (a follow-up kept after it ended is published instead)."""
+
+    kept: list[Job] = field(default_factory=list)
+    is_open: bool = True
+
+
+class RunningJob:
+    """One run of a claimed job's handler, given to a handler that asks for it."""
+
+    def __init__(self, *, job: Job, worker_run: _WorkerRun) -> None:
+        self.job = job
+        self.worker_run = worker_run
+        # Whether this run kept a follow-up for its worker already (one at most).
+        self.has_kept = False
+        # Whether the job's "done" was committed with the handler's own work.
+        self.is_done_committed = False
+
+    def _may_keep(self) -> bool:
+        return not self.has_kept and self.worker_run.is_open
+
+    def _keep(self, job: Job) -> None:
+        """After commit: the worker goes on with ``job`` — unless its run has ended
+        already (a caller's transaction committed later); then it is released."""
+        if self.worker_run.is_open:
+            self.worker_run.kept.append(job)
+        else:
+            _job_release(jobs=[job])
+
+    def _done_committed(self) -> None:
+        self.is_done_committed = True
+
+
+def job_enqueue(
+    *,
+    kind: str,
+    key: str,
+    payload: dict[str, Any] | None = None,
+    running_job: RunningJob | None = None,
+) -> Job:
     """Record work that must happen; it is published when the current transaction commits.
 
     The same ``key`` twice returns the existing row: the unique constraint, not
-    a check, decides. Safe inside or outside a transaction.
+    a check, decides. Safe inside or outside a transaction. ``running_job``: the job
+    whose handler records this one; a continuable kind may then be kept for its worker.
     """
-    if kind not in JOB_HANDLERS:
+    handler = JOB_HANDLERS.get(kind)
+    if handler is None:
         raise ValueError(f"unknown job kind {kind!r}")
     now = timezone.now()
     job = Job(kind=kind, key=key, payload=payload or {}, next_try_at=now, published_at=now)
-    kept = _running.follow_ups is not None and kind in CONTINUABLE_KINDS and not _running.continuing
-    if kept:
+    keeper = (
+        running_job
+        if running_job is not None and handler.is_continuable and running_job._may_keep()
+        else None
+    )
+    if keeper is not None:
         # This worker runs it next, after commit: the row is written already claimed
         # by that run (its first attempt, under a lease), so running it costs no claim.
         # If the worker dies first, the lease runs out and the sweeper publishes it.
         job.state, job.attempts = JobState.RUNNING, 1
         job.lease_until = now + dt.timedelta(seconds=settings.JOB_LEASE_SECONDS)
-    job.pk = _job_insert_unless_key_exists(job)
-    if job.pk is None:
-        return Job.objects.get(key=key)
-    if kept:
-        _running.continuing = True
-        follow_ups = _running.follow_ups
-        transaction.on_commit(lambda: _keep(job, follow_ups))
+    try:
+        # The savepoint keeps a clash from aborting the caller's transaction.
+        with transaction.atomic():
+            job.save(force_insert=True)
+    except IntegrityError:
+        existing = Job.objects.filter(key=key).first()
+        if existing is None:
+            raise
+        return existing
+    if keeper is not None:
+        keeper.has_kept = True
+        transaction.on_commit(lambda: keeper._keep(job))
         return job
     # The change is committed by then: neither a failed publish (broker down) nor,
     # in embedded mode where the task runs in-process, a failing job may turn the
@@ -106,38 +206,6 @@ def job_enqueue(*, kind: str, key: str, payload: dict[str, Any] | None = None) -
     # sweeper (or ``manage.py reconcile``) runs it again.
     transaction.on_commit(lambda: _publish([(job.pk, kind)], robust=True))
     return job
-
-
-class _Running(threading.local):
-    """The job this thread is running: the follow-up it keeps for this worker, written
-    already claimed (``None`` outside a job), whether it kept one already, and the run
-    of the handler going on now (``None`` outside a job)."""
-
-    follow_ups: list[Job] | None = None
-    continuing: bool = False
-    run: _Run | None = None
-
-
-class _Run:
-    """One run of a claimed job's handler: whether its "done" was committed with the
-    handler's own work (``job_done_in_this_transaction``)."""
-
-    def __init__(self, job: Job) -> None:
-        self.job = job
-        self.done_committed = False
-
-    def committed(self) -> None:
-        self.done_committed = True
-
-
-_running = _Running()
-
-
-def _job_insert_unless_key_exists(job: Job) -> int | None:
-    """``INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id`` (PostgreSQL, SQLite 3.35+):
-    one statement, and no savepoint, where ``create()`` in a savepoint would need three.
-    Returns the new id, or ``None`` when a job with that key already exists."""
-    return job.pk if row_insert(job, on_conflict="key") else None
 
 
 def _retry_delay(attempts: int) -> dt.timedelta:
@@ -149,7 +217,8 @@ _CLAIM_COLUMNS = ("id", "kind", "key", "payload", "attempts")
 
 def _job_claim(*, job_id: int, now: dt.datetime) -> Job | None:
     """Take the job if it is due, or if its worker's lease ran out: one conditional
-    ``UPDATE ... RETURNING``, so of two deliveries of one message only one wins."""
+    ``UPDATE ... RETURNING``, so of two deliveries of one message only one wins. Plain
+    SQL: ``QuerySet.update()`` answers a count, not the row it changed."""
     quote = connection.ops.quote_name
     table = quote(Job._meta.db_table)
     lease_until = now + dt.timedelta(seconds=settings.JOB_LEASE_SECONDS)
@@ -192,41 +261,29 @@ def _job_claim(*, job_id: int, now: dt.datetime) -> Job | None:
 def _job_done(*, job: Job, finished: dt.datetime) -> None:
     """Mark the claimed run done (if this run still holds it): one plain UPDATE."""
     job.state, job.done_at, job.lease_until, job.last_error = JobState.DONE, finished, None, ""
-    row_update(
-        job,
-        ["state", "done_at", "lease_until", "last_error"],
-        where={"state": JobState.RUNNING, "attempts": job.attempts},
+    Job.objects.filter(pk=job.pk, state=JobState.RUNNING, attempts=job.attempts).update(
+        state=JobState.DONE, done_at=finished, lease_until=None, last_error="", updated_at=finished
     )
 
 
 def job_run(*, job_id: int) -> Job | None:
-    """Claim the job and run its handler, then the follow-up it kept for this worker
-    (see ``CONTINUABLE_KINDS``). Returns the job, or ``None`` when someone else holds
+    """Claim the job and run its handler, then the follow-ups it kept for this worker
+    (see ``job_handler_register``). Returns the job, or ``None`` when someone else holds
     it, it is done, or it is not due yet (a duplicate message changes nothing)."""
-    outer = _running.follow_ups, _running.continuing
-    _running.follow_ups, _running.continuing = [], False
+    worker_run = _WorkerRun()
     try:
-        job = _job_run_one(job_id=job_id)
-        while _running.follow_ups:
-            follow_up = _running.follow_ups.pop(0)
-            _running.continuing = False
-            _job_run_claimed(job=follow_up)
+        job = _job_claim(job_id=job_id, now=timezone.now())
+        if job is not None:
+            _job_run_claimed(job=job, worker_run=worker_run)
+        while worker_run.kept:
+            _job_run_claimed(job=worker_run.kept.pop(0), worker_run=worker_run)
     except BaseException:
         # Whatever was kept for this worker is released and goes through the broker.
-        _job_release(jobs=_running.follow_ups)
+        _job_release(jobs=worker_run.kept)
         raise
     finally:
-        _running.follow_ups, _running.continuing = outer
+        worker_run.is_open = False
     return job
-
-
-def _keep(job: Job, follow_ups: list[Job]) -> None:
-    """After commit: the run that kept ``job`` goes on with it — unless that run has
-    ended already (its caller's transaction committed later), then it is released."""
-    if _running.follow_ups is follow_ups:
-        follow_ups.append(job)
-    else:
-        _job_release(jobs=[job])
 
 
 def _job_release(*, jobs: list[Job]) -> None:
@@ -239,32 +296,27 @@ def _job_release(*, jobs: list[Job]) -> None:
     _publish([(job.pk, job.kind) for job in jobs], robust=True)
 
 
-def _job_run_one(*, job_id: int) -> Job | None:
-    job = _job_claim(job_id=job_id, now=timezone.now())
-    if job is None:
-        return None
-    return _job_run_claimed(job=job)
-
-
-def job_done_in_this_transaction() -> None:
+def job_done_in_this_transaction(*, running_job: RunningJob | None) -> None:
     """Mark the job being run done inside the current transaction, so the handler's work
     and its "done" commit together (one durable commit less per job, and no moment when
     the work is in but the job still looks unfinished). A handler calls it in the
-    transaction that completes its work; outside a job (a direct call, a test) it does
-    nothing. If that transaction rolls back, the run marks the job done (or failed) as
-    it otherwise would."""
-    run = _running.run
-    if run is None:
+    transaction that completes its work; outside a job (``None``: a direct call, a test)
+    it does nothing. If that transaction rolls back, the run marks the job done (or
+    failed) as it otherwise would."""
+    if running_job is None:
         return
-    _job_done(job=run.job, finished=timezone.now())
-    transaction.on_commit(run.committed)
+    _job_done(job=running_job.job, finished=timezone.now())
+    transaction.on_commit(running_job._done_committed)
 
 
-def _job_run_claimed(*, job: Job) -> Job:
-    outer, run = _running.run, _Run(job)
-    _running.run = run
+def _job_run_claimed(*, job: Job, worker_run: _WorkerRun) -> Job:
+    handler = JOB_HANDLERS[job.kind]
+    running_job = RunningJob(job=job, worker_run=worker_run)
+    arguments = dict(job.payload)
+    if handler.takes_running_job:
+        arguments["running_job"] = running_job
     try:
-        import_string(JOB_HANDLERS[job.kind])(**job.payload)
+        handler.function(**arguments)
     except Exception as error:
         finished = timezone.now()
         gave_up = job.attempts >= settings.JOB_MAX_ATTEMPTS
@@ -277,9 +329,7 @@ def _job_run_claimed(*, job: Job) -> Job:
         )
         logger.exception("job %s failed (attempt %s)", job.key, job.attempts)
         raise
-    finally:
-        _running.run = outer
-    if not run.done_committed:
+    if not running_job.is_done_committed:
         _job_done(job=job, finished=timezone.now())
     return job
 

@@ -20,6 +20,7 @@ from ..exceptions import CaseError
 from ..models import Approval, Case
 from ..workdays import add_working_days, working_days_between
 from .issuance import certificate_create_for_approval
+from .jobs import RunningJob
 from .queue import approval_start_after_commit
 from .transitions import joined_atomic, row_for_update, row_locked, run_transition
 
@@ -72,8 +73,11 @@ def case_conclude_if_complete(*, case: Case, already_locked: bool = False) -> Ca
         )
 
 
-def approval_unblock(*, approval: Approval, already_locked: bool = False) -> Approval:
-    """``WAITING → PENDING``: what it waited for exists; its promised days count from today."""
+def approval_unblock(
+    *, approval: Approval, already_locked: bool = False, running_job: RunningJob | None = None
+) -> Approval:
+    """``WAITING → PENDING``: what it waited for exists; its promised days count from today.
+    ``running_job``: the outbox job whose work unblocked it (see ``approval_start_after_commit``)."""
     approval = run_transition(
         approval,
         "unblock",
@@ -82,14 +86,14 @@ def approval_unblock(*, approval: Approval, already_locked: bool = False) -> App
         already_locked=already_locked,
         due_date=add_working_days(timezone.localdate(), approval.item.promised_working_days),
     )
-    approval_start_after_commit(approval_id=approval.pk)
+    approval_start_after_commit(approval_id=approval.pk, running_job=running_job)
     return approval
 
 
-def approval_after_approved(*, approval: Approval) -> None:
+def approval_after_approved(*, approval: Approval, running_job: RunningJob | None = None) -> None:
     """What a grant sets going, in the granting transaction: the certificate enters
     the library, approvals that waited only for it start, and the case concludes
-    if this was its last open approval.
+    if this was its last open approval. ``running_job``: the outbox job that granted it.
 
     The case row is locked first: two grants in one case take turns here, so the
     second sees the first (an approval waiting for both is started by the second,
@@ -97,7 +101,7 @@ def approval_after_approved(*, approval: Approval) -> None:
     case = row_for_update(Case, approval.case_id)
     certificate_create_for_approval(approval=approval)
     unblocked = [
-        approval_unblock(approval=dependent, already_locked=True)
+        approval_unblock(approval=dependent, already_locked=True, running_job=running_job)
         for dependent in _DEPENDENTS.all(approval=approval.pk)
         if not dependent.not_yet
     ]
@@ -106,17 +110,23 @@ def approval_after_approved(*, approval: Approval) -> None:
 
 
 def _void_blocked_dependents(*, approval: Approval) -> None:
-    """Approvals waiting for a certificate that will now never exist end too (and theirs)."""
-    for dependent in approval.unblocks.filter(state=ApprovalState.WAITING):
-        dependent = run_transition(
-            dependent,
-            "void",
-            actor=None,
-            actor_label="system",
-            note=_("前置事项「%(item)s」未获准予。") % {"item": approval.item.name},
-            decision_note=_("前置事项未获准予"),
-        )
-        _void_blocked_dependents(approval=dependent)
+    """Approvals waiting for a certificate that will now never exist end too (and theirs),
+    each once: in a chain one may wait for several that end (E004 for E002 and E003)."""
+    ended = [approval]
+    while ended:
+        prerequisite = ended.pop(0)
+        # Read when its turn comes, so one already ended through another path is not here.
+        for dependent in prerequisite.unblocks.filter(state=ApprovalState.WAITING):
+            ended.append(
+                run_transition(
+                    dependent,
+                    "void",
+                    actor=None,
+                    actor_label="system",
+                    note=_("前置事项「%(item)s」未获准予。") % {"item": prerequisite.item.name},
+                    decision_note=_("前置事项未获准予"),
+                )
+            )
 
 
 def approval_approve(*, approval: Approval, actor: Any, note: str = "") -> Approval:

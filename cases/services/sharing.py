@@ -6,16 +6,29 @@ refused, leaves exactly one ``Verification`` row (the data-access log) with
 the purpose (用证事由), the case, who read, and SHA-256 digests of the request
 and the response; the applicant can later see the rows about them.
 
-A read that happened stays logged even when the caller's transaction rolls
-back. The row is written in the caller's transaction (so the case can point at
-it), and when there is such a transaction a *guard* — a thread with its own
-database connection — waits for that transaction to end and writes the same
-row again under the same ``log_key`` if it did not survive. The guard waits on
-what the database itself offers: on SQLite the write lock the caller's
-``BEGIN IMMEDIATE`` holds, on PostgreSQL a transaction-level advisory lock the
-caller takes for the read. References to rows that rolled back with the
-caller (a case created in the same transaction) are left empty in the rewritten
-row; the subject, the purpose and the hashes always stay.
+A read that happened stays logged, and at once. The gateway writes its log rows
+in a transaction of its own (``durable``), committed before it returns: nothing
+the caller does afterwards can roll them back, and every other connection sees
+them immediately. So the gateway runs only outside the caller's transactions and
+refuses a call inside an ``atomic`` block (``RegistryReadInTransactionError``):
+a registry read is network I/O, which has no place inside a database transaction
+(on SQLite an open transaction holds the write lock), and a log row written
+there would roll back with the caller's work. Callers read first, then open
+their transaction with what they read (``approval_run_checks``, intake's
+prefill and checklist).
+
+A read that decides whether a case is opened at all (intake's check of a credit
+code that fails its check character) is made before the case exists
+(``opening_case``): its row names the subject, the purpose and the hashes but no
+case, and the case opened after it points at the row (its ``id_check_override``
+event). A log row is never changed afterwards: it is a link of the audit hash
+chain (``cases/audit.py``).
+
+``registry_reads`` is the gateway's one path: a batch of requests, checked against
+the agreements in one query (``_active_agreements``), the remote registries read in
+parallel, and the rows logged in one transaction (``_log_readings``).
+``registry_read`` is one request of it; a set-based read for a whole population
+would be another entry beside it, with the same refusal, agreement check and log.
 """
 
 from __future__ import annotations
@@ -23,22 +36,18 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, router, transaction
+from django.db import DEFAULT_DB_ALIAS, router, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from departments.connectors import RegistryUnavailableError, connector_for
 from departments.models import Department, Registry, SharingAgreement
-from onewindow.precompiled import Precompiled
 
 from ..constants import VerificationOutcome
 from ..exceptions import CaseError
@@ -47,8 +56,6 @@ from ..models import Applicant, Case, Verification
 logger = logging.getLogger(__name__)
 
 PURPOSE_MAX_LENGTH = 200
-# How long a guard waits for the caller's transaction before giving up (and logging it).
-GUARD_PATIENCE_SECONDS = 3600
 # At most this many remote registries are read at the same time for one batch.
 PARALLEL_READS = 8
 
@@ -59,6 +66,11 @@ class PurposeRequiredError(CaseError):
 
 class CaseRequiredError(CaseError):
     pass
+
+
+class RegistryReadInTransactionError(RuntimeError):
+    """The gateway was called inside an ``atomic`` block: a programming error. Read
+    first, then open the transaction that uses what was read."""
 
 
 @dataclass(frozen=True)
@@ -77,22 +89,31 @@ def _digest(value: Any) -> str:
     ).hexdigest()
 
 
-# The active agreements' periods: a read run for every registry check, compiled once.
-_AGREEMENT_PERIODS = Precompiled(
-    lambda consumer, registry: SharingAgreement.objects.filter(
-        consumer_id=consumer, registry_id=registry, is_active=True
-    ).values_list("valid_from", "valid_until")
-)
+def _active_agreements(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Of ``(department id, registry id)`` pairs, those an agreement covers today: one
+    query. The periods are compared here, not in SQL: the statement stays one simple
+    shape (a read run for every registry check) and an agreement has one or two rows."""
+    if not pairs:
+        return set()
+    today = timezone.localdate()
+    agreements = SharingAgreement.objects.filter(
+        consumer_id__in=sorted({department for department, _registry in pairs}),
+        registry_id__in=sorted({registry for _department, registry in pairs}),
+        is_active=True,
+    ).values_list("consumer_id", "registry_id", "valid_from", "valid_until")
+    return {
+        (department, registry)
+        for department, registry, valid_from, valid_until in agreements
+        if (department, registry) in pairs
+        and valid_from <= today
+        and (valid_until is None or today <= valid_until)
+    }
 
 
 def sharing_is_granted(*, department: Department, registry: Registry) -> bool:
-    today = timezone.localdate()
-    return any(
-        valid_from <= today and (valid_until is None or today <= valid_until)
-        for valid_from, valid_until in _AGREEMENT_PERIODS.all(
-            consumer=department.pk, registry=registry.pk
-        )
-    )
+    """Whether an active agreement lets ``department`` read ``registry`` today."""
+    pair = (department.pk, registry.pk)
+    return pair in _active_agreements({pair})
 
 
 def purpose_text(message: Any, **params: Any) -> str:
@@ -107,15 +128,20 @@ def purpose_text(message: Any, **params: Any) -> str:
 
 @dataclass(frozen=True)
 class RegistryReadRequest:
-    """One read the gateway is asked for (the arguments of ``registry_read``)."""
+    """One read the gateway is asked for (the arguments of ``registry_read``).
+
+    ``opening_case``: the read decides whether a case is opened at all, so there is
+    no case yet (``case`` stays ``None``); the case opened after it points at the
+    logged row."""
 
     registry: Registry
     subject_id: str
     purpose: str
     department: Department
-    case: Case
+    case: Case | None
     applicant: Applicant | None = None
     user: Any = None
+    opening_case: bool = False
 
 
 def registry_read(
@@ -124,14 +150,17 @@ def registry_read(
     subject_id: str,
     purpose: str,
     department: Department,
-    case: Case,
+    case: Case | None,
     applicant: Applicant | None = None,
     user: Any = None,
+    opening_case: bool = False,
 ) -> RegistryReading:
     """Read one subject's record for a stated purpose and case; log the read whatever happens.
 
     Shared data is used only for a matter at hand: a purpose (1–200 characters)
-    and the case are required, and a call without them reads nothing.
+    and the case (or ``opening_case``, before it exists) are required, and a call
+    without them reads nothing. Call it outside any transaction: the log row is
+    committed before this returns.
     """
     request = RegistryReadRequest(
         registry=registry,
@@ -141,6 +170,7 @@ def registry_read(
         case=case,
         applicant=applicant,
         user=user,
+        opening_case=opening_case,
     )
     return registry_reads(requests=[request])[0]
 
@@ -148,13 +178,18 @@ def registry_read(
 def registry_reads(*, requests: list[RegistryReadRequest]) -> list[RegistryReading]:
     """Several reads at once (an approval's checks): the reads of remote registries run in
     parallel threads, each still checked against its sharing agreement first and logged
-    with exactly one row, in the order asked. A request without a purpose or a case
-    refuses the whole batch before anything is read."""
+    with exactly one row, in the order asked; the rows are committed together before this
+    returns. A request without a purpose or a case refuses the whole batch before anything
+    is read, and so does a call inside a transaction."""
+    alias = router.db_for_write(Verification) or DEFAULT_DB_ALIAS
+    _refuse_inside_transaction(alias)
     cleaned = [_cleaned(request) for request in requests]
-    granted = [
-        sharing_is_granted(department=request.department, registry=request.registry)
-        for request in cleaned
-    ]
+    if not cleaned:
+        return []
+    active = _active_agreements(
+        {(request.department.pk, request.registry.pk) for request in cleaned}
+    )
+    granted = [(request.department.pk, request.registry.pk) in active for request in cleaned]
     connectors = [connector_for(request.registry) for request in cleaned]
     remote = [
         index
@@ -169,23 +204,42 @@ def registry_reads(*, requests: list[RegistryReadRequest]) -> list[RegistryReadi
                 index: pool.submit(_fetch, connectors[index], cleaned[index]) for index in remote
             }
             fetched = {index: future.result() for index, future in futures.items()}
-    readings = []
+    results: list[tuple[dict[str, Any] | None, str]] = []
     for index, request in enumerate(cleaned):
         if not granted[index]:
-            data, outcome = None, VerificationOutcome.DENIED
+            results.append((None, VerificationOutcome.DENIED))
         elif index in fetched:
-            data, outcome = fetched[index]
+            results.append(fetched[index])
         else:
-            data, outcome = _fetch(connectors[index], request)
-        readings.append(_log_reading(request, data=data, outcome=outcome))
-    return readings
+            results.append(_fetch(connectors[index], request))
+    return _log_readings(cleaned, results, using=alias)
+
+
+def _refuse_inside_transaction(alias: str) -> None:
+    """Refuse to read inside the caller's transaction, before anything is read.
+
+    Django's durable ``atomic`` block is the supported test of "not inside another
+    atomic block": it raises when there is one, and it knows a test case's own
+    wrapping transaction from a caller's. The block is empty: on PostgreSQL it sends
+    nothing, on SQLite a ``BEGIN IMMEDIATE`` and its ``COMMIT``."""
+    try:
+        with transaction.atomic(using=alias, durable=True):
+            pass
+    except RuntimeError as error:
+        raise RegistryReadInTransactionError(
+            "the sharing gateway reads outside transactions: read first, then open the "
+            "transaction that uses what was read"
+        ) from error
 
 
 def _cleaned(request: RegistryReadRequest) -> RegistryReadRequest:
     purpose = (request.purpose or "").strip()
     if not purpose or len(purpose) > PURPOSE_MAX_LENGTH:
         raise PurposeRequiredError(_("查询共享数据必须说明用证事由（1至200个字）。"))
-    if request.case is None or request.case.pk is None:
+    if request.opening_case:
+        if request.case is not None:
+            raise ValueError("a read for opening a case has no case yet")
+    elif request.case is None or request.case.pk is None:
         raise CaseRequiredError(_("查询共享数据必须关联办件。"))
     return replace(request, purpose=purpose)
 
@@ -199,24 +253,41 @@ def _fetch(connector: Any, request: RegistryReadRequest) -> tuple[dict[str, Any]
     return data, VerificationOutcome.OK if data is not None else VerificationOutcome.NO_MATCH
 
 
-def _log_reading(
+def _log_readings(
+    requests: list[RegistryReadRequest],
+    results: list[tuple[dict[str, Any] | None, str]],
+    *,
+    using: str,
+) -> list[RegistryReading]:
+    """One log row per read, all committed together in the gateway's own transaction."""
+    readings = []
+    with transaction.atomic(using=using, durable=True):
+        for request, (data, outcome) in zip(requests, results, strict=True):
+            verification = Verification.objects.using(using).create(
+                **_log_fields(request, data=data, outcome=outcome)
+            )
+            readings.append(RegistryReading(verification=verification, data=data))
+    return readings
+
+
+def _log_fields(
     request: RegistryReadRequest, *, data: dict[str, Any] | None, outcome: str
-) -> RegistryReading:
+) -> dict[str, Any]:
     described = {
         "registry": request.registry.code,
         "subject": request.subject_id,
         "purpose": request.purpose,
         "department": request.department.code,
-        "case": request.case.tracking_no,
+        "case": request.case.tracking_no if request.case is not None else "",
     }
     user = request.user
-    fields = {
+    return {
         "log_key": uuid.uuid4(),
         "registry_id": request.registry.pk,
         "subject_id": request.subject_id,
         "applicant_id": request.applicant.pk if request.applicant is not None else None,
         "purpose": request.purpose,
-        "case_id": request.case.pk,
+        "case_id": request.case.pk if request.case is not None else None,
         "requesting_department_id": request.department.pk,
         "requested_by_id": user.pk if getattr(user, "is_authenticated", False) else None,
         "outcome": outcome,
@@ -224,103 +295,3 @@ def _log_reading(
         "response_sha256": _digest(data) if data is not None else "",
         "created_at": timezone.now(),
     }
-    verification = _log_write(fields)
-    return RegistryReading(verification=verification, data=data)
-
-
-# --- the log that survives the caller's rollback -------------------------------------------
-
-
-_guards: list[threading.Thread] = []
-_guards_lock = threading.Lock()
-
-
-def _in_caller_transaction(alias: str) -> bool:
-    connection = connections[alias]
-    if not connection.in_atomic_block:
-        return False
-    # Inside Django's TestCase wrapper nothing is ever committed, so a guard
-    # would only write after the test's rollback, into the next test. Tests of
-    # the rollback case run with real transactions (transaction=True).
-    return not any(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
-
-
-def _advisory_key(log_key: uuid.UUID) -> int:
-    return log_key.int & 0x7FFF_FFFF_FFFF_FFFF
-
-
-def _log_write(fields: dict[str, Any]) -> Verification:
-    alias = router.db_for_write(Verification) or DEFAULT_DB_ALIAS
-    guarded = _in_caller_transaction(alias)
-    connection = connections[alias]
-    if guarded and connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_advisory_key(fields["log_key"])])
-    verification = Verification.objects.using(alias).create(**fields)
-    if guarded:
-        # Only after our insert: on SQLite that insert holds the write lock, so
-        # the guard cannot look before the caller's transaction has ended.
-        guard = threading.Thread(
-            target=_guard_run, args=(alias, dict(fields)), name="verification-guard", daemon=True
-        )
-        with _guards_lock:
-            _guards[:] = [thread for thread in _guards if thread.is_alive()]
-            _guards.append(guard)
-        guard.start()
-    return verification
-
-
-def _guard_run(alias: str, fields: dict[str, Any]) -> None:
-    deadline = time.monotonic() + GUARD_PATIENCE_SECONDS
-    try:
-        while True:
-            try:
-                _guard_write(alias, fields)
-                return
-            except OperationalError:
-                # SQLite's busy timeout ran out while the caller still holds the lock.
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-    except Exception:
-        logger.exception(
-            "data-access log row %s could not be secured after the caller's transaction",
-            fields["log_key"],
-        )
-    finally:
-        connections.close_all()
-
-
-def _guard_write(alias: str, fields: dict[str, Any]) -> None:
-    connection = connections[alias]
-    with transaction.atomic(using=alias):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_advisory_xact_lock(%s)", [_advisory_key(fields["log_key"])]
-                )
-        if Verification.objects.using(alias).filter(log_key=fields["log_key"]).exists():
-            return
-        row = dict(fields)
-        for field, model in (
-            ("case_id", Case),
-            ("applicant_id", Applicant),
-            ("requested_by_id", get_user_model()),
-        ):
-            if (
-                row[field] is not None
-                and not model.objects.using(alias).filter(pk=row[field]).exists()
-            ):
-                row[field] = None
-        Verification.objects.using(alias).create(**row)
-        logger.info("data-access log row %s rewritten after the caller's rollback", row["log_key"])
-
-
-def verification_guards_wait(*, timeout: float = 30.0) -> bool:
-    """Wait for the pending guards (tests, graceful shutdown). True when none is left."""
-    deadline = time.monotonic() + timeout
-    with _guards_lock:
-        pending = list(_guards)
-    for guard in pending:
-        guard.join(max(0.0, deadline - time.monotonic()))
-    return not any(guard.is_alive() for guard in pending)

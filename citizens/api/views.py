@@ -11,14 +11,19 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from onewindow.api_schema import WHITESPACE_CLASS
+
 from ..selectors import tracking_no_clean
 from ..throttles import TRACK_FAILURES, client_ident, track_block, track_block_message
 from ..tracking import track_answer_json, track_lookup, verify_path_template
+
+ID_SUFFIX_SCHEMA_PATTERN = rf"^[{WHITESPACE_CLASS}]*[0-9A-Za-z]{{4}}[{WHITESPACE_CLASS}]*$"
 
 
 class TrackItemSerializer(serializers.Serializer):
@@ -205,9 +210,24 @@ class TrackView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("id_suffix", str, required=True, description="证件号码后四位")
+            OpenApiParameter(
+                "id_suffix",
+                # Blanks around it are trimmed; the letters may be lowercase.
+                {"type": "string", "pattern": ID_SUFFIX_SCHEMA_PATTERN},
+                required=True,
+                description="证件号码后四位",
+            )
         ],
-        responses={200: TrackSerializer},
+        responses={
+            200: TrackSerializer,
+            400: OpenApiResponse(description=gettext_lazy("未提供证件号码后四位（id_suffix）")),
+            404: OpenApiResponse(
+                description=gettext_lazy("办件编号不存在，或与证件号码后四位不符")
+            ),
+            429: OpenApiResponse(
+                description=gettext_lazy("查询失败次数过多，请稍后再试（见 Retry-After 响应头）")
+            ),
+        },
     )
     def get(self, request, tracking_no: str) -> HttpResponse:
         return track(request, tracking_no)

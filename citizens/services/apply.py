@@ -32,6 +32,7 @@ from cases.services.intake import (
     case_intake_submit,
     case_material_decline_evidence,
     case_material_upload,
+    case_materials_resolve,
     intake_choice,
     intake_start,
 )
@@ -181,14 +182,26 @@ def online_application_submit(*, case: Case, applicant: Applicant, submit_key: s
     if case.applicant_id != applicant.pk:
         raise ApplyError(_("只能办理本人的办件。"))
     key = _key(submit_key, applicant=applicant, purpose="submit")
+    if _submitted(case=case, key=key):
+        return IntakeResult(case=case, checklist=case_checklist(case=case))
+    _own_editable(case=case, applicant=applicant)
+    # The checklist's registry reads come first, outside the transaction (the sharing
+    # gateway reads only there). Resolving is idempotent: a double click that gets this
+    # far resolves twice, and still submits once.
+    try:
+        checklist = case_materials_resolve(case=case)
+    except CaseError as error:
+        raise ApplyError(str(error)) from None
     with transaction.atomic():
         # The row lock serialises a double click: the second waits, then finds the key.
         case = Case.objects.select_for_update().select_related("applicant").get(pk=case.pk)
-        if CaseEvent.objects.filter(case=case, name=SUBMIT_EVENT, data__key=key).exists():
+        if _submitted(case=case, key=key):
             return IntakeResult(case=case, checklist=case_checklist(case=case))
         _own_editable(case=case, applicant=applicant)
         try:
-            result = case_intake_submit(case=case, user=None, actor_label=online_actor_label())
+            result = case_intake_submit(
+                case=case, user=None, actor_label=online_actor_label(), checklist=checklist
+            )
         except CaseError as error:
             raise ApplyError(str(error)) from None
         CaseEvent.objects.create(
@@ -202,3 +215,7 @@ def online_application_submit(*, case: Case, applicant: Applicant, submit_key: s
             is_public=False,
         )
     return result
+
+
+def _submitted(*, case: Case, key: str) -> bool:
+    return CaseEvent.objects.filter(case=case, name=SUBMIT_EVENT, data__key=key).exists()

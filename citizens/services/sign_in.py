@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -115,11 +116,24 @@ def one_time_code_request(*, id_number: str, client_ip: str | None = None) -> On
     return row
 
 
-def _send_after_commit(*, code_id: int, code: str) -> None:
-    from ..tasks import send_one_time_code
+# Sends one code by SMS through Celery (task ``citizens.send_one_time_code``): the task
+# side registers it (``citizens/apps.py``), so this service never imports the tasks.
+CodeSender = Callable[[int, str], None]
+_code_sender: CodeSender | None = None
 
+
+def one_time_code_sender_register(sender: CodeSender | None) -> CodeSender | None:
+    """Set the function that queues a code for sending; returns the one it replaces."""
+    global _code_sender
+    previous, _code_sender = _code_sender, sender
+    return previous
+
+
+def _send_after_commit(*, code_id: int, code: str) -> None:
     try:
-        send_one_time_code.delay(code_id, code)
+        if _code_sender is None:
+            raise RuntimeError("no sign-in code sender registered (is the citizens app installed?)")
+        _code_sender(code_id, code)
     except Exception:
         # A broker outage must not turn the committed request into an error page; the
         # citizen simply asks for a new code after a minute.

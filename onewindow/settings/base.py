@@ -3,6 +3,7 @@
 Every variable read here is documented in ``.env.example``.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -20,7 +21,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with the admin site that signs in through the two-factor sign-in.
+    "accounts.admin_config.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -33,11 +35,20 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_static",
+    "django_otp.plugins.otp_totp",
+    # Before two_factor (its templates are overridden here) and axes (its reset commands
+    # are overridden here: they record the unlock).
+    "accounts",
+    "two_factor",
+    "axes",
     "departments",
     "cases",
     "supervision",
     "certificates",
     "citizens",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -45,14 +56,54 @@ MIDDLEWARE = [
     # resolver); every other one still runs for it (citizens/middleware.py).
     "citizens.middleware.PublicTrackingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (no inline script) and Permissions-Policy on every answer.
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "onewindow.middleware.LocaleMiddleware",  # Django's, minus a needless path lookup
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.StaffIdleTimeoutMiddleware",
+    "accounts.middleware.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the locked-out answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Scripts, styles, fonts and images come from this site only (static files, no CDN);
+# no inline script anywhere (static/onewindow.js carries the pages' behaviours). Inline
+# style attributes are allowed: Django's admin widgets set some.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# None of the pages needs a device feature; deny them all (django-permissions-policy).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
 
 ROOT_URLCONF = "onewindow.urls"
 
@@ -124,7 +175,47 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "var" / "staticfile
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 
-LOGIN_URL = "admin:login"
+# Staff sign in at the two-factor sign-in (accounts/): password, then a code for those who
+# need one. The admin's own login page sends there.
+LOGIN_URL = "two_factor:login"
+LOGIN_REDIRECT_URL = "home"
+# The axes backend first: it refuses a locked-out account or address before any password
+# is checked (and needs the request: authenticate(request, ...)).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# The second factor (accounts/policy.py): reviewers, supervisors and superusers always,
+# clerks and village agents when STAFF_2FA_CLERKS is on. Enforced whenever DEBUG is off;
+# in development (DEBUG on) only with STAFF_2FA_REQUIRED=1.
+STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=False)
+STAFF_2FA_CLERKS = env.bool("STAFF_2FA_CLERKS", default=False)
+OTP_TOTP_ISSUER = "OneWindow"  # the name the authenticator app shows
+TWO_FACTOR_PATCH_ADMIN = False  # the admin site (accounts.admin_site) sends to the sign-in itself
+
+# Lockout (django-axes): after STAFF_SIGN_IN_FAILURE_LIMIT failed sign-ins of one account,
+# or from one client address (the trusted-address rule, onewindow/client_address.py),
+# sign-in is refused there for STAFF_SIGN_IN_COOLOFF_MINUTES after the last failure, or
+# until an administrator unlocks it (admin, or manage.py axes_reset_username ...): 429.
+AXES_FAILURE_LIMIT = env.int("STAFF_SIGN_IN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("STAFF_SIGN_IN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success does not wipe the failures: axes would wipe every failure from that address
+# too, so one valid account would let its holder keep guessing other accounts' passwords.
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure, and the one that locked, is kept
+AXES_ENABLE_ADMIN = False  # accounts/admin.py registers axes' tables, recording unlocks
+AXES_VERBOSE = False  # no start-up line in every manage.py command's output
+# Never stored with the failure: the sign-in form's fields and the token API's code.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "auth-username", "auth-password", "otp"]
+
+# Sessions: a staff session lasts at most SESSION_COOKIE_AGE after sign-in (a working day)
+# and ends after STAFF_IDLE_TIMEOUT_SECONDS without a request (accounts/session.py).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+STAFF_IDLE_TIMEOUT_SECONDS = env.int("STAFF_IDLE_TIMEOUT_SECONDS", default=30 * 60)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -135,7 +226,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, plus every error answer DRF gives by itself (onewindow/api_schema.py).
+    "DEFAULT_SCHEMA_CLASS": "onewindow.api_schema.AutoSchema",
     # DRF's own reading of X-Forwarded-For is never used: every throttle keys on
     # onewindow.client_address (TRUSTED_PROXIES below); 0 keeps DRF to REMOTE_ADDR.
     "NUM_PROXIES": 0,
@@ -281,6 +373,8 @@ LOGGING = {
         # WeasyPrint logs every rendering step at INFO; the certificates log their own line.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes logs every sign-in at INFO; failures and lockouts are WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from cases.constants import APPROVAL_OPEN_STATES, EventKind, SlaColour
 from cases.models import Approval, CaseEvent
-from cases.workdays import is_working_day, working_days_between
+from cases.workdays import working_calendar
 from departments.constants import Role
 from departments.models import Department, StaffProfile
 
@@ -82,6 +82,7 @@ def approvals_late_or_amber(
     ):
         reviewers[department_id].append(username)
     late = []
+    calendar = working_calendar()
     for approval in rows:
         overdue = approval.due_date is not None and approval.due_date < today
         late.append(
@@ -93,7 +94,9 @@ def approvals_late_or_amber(
                 state_label=approval.get_state_display(),
                 due_date=approval.due_date,
                 is_overdue=overdue,
-                working_days_late=working_days_between(approval.due_date, today) if overdue else 0,
+                working_days_late=(
+                    calendar.working_days_between(approval.due_date, today) if overdue else 0
+                ),
                 reviewers=reviewers[approval.department_id],
             )
         )
@@ -145,7 +148,8 @@ def irregular_events(
 ) -> list[IrregularEvent]:
     opening, closing = WORKING_HOURS
     days = [date_from + dt.timedelta(days=n) for n in range((date_to - date_from).days + 1)]
-    rest_days = [day for day in days if not is_working_day(day)]
+    calendar = working_calendar()
+    rest_days = [day for day in days if not calendar.is_working_day(day)]
     decision = Q(kind=EventKind.DECISION, actor__isnull=False)
     outside_hours = decision & (
         Q(minute_of_day__lt=opening) | Q(minute_of_day__gte=closing) | Q(day__in=rest_days)
@@ -175,7 +179,7 @@ def irregular_events(
         local = timezone.localtime(event.created_at)
         minute = local.hour * 60 + local.minute
         if event.kind == EventKind.DECISION and event.actor_id is not None:
-            if not is_working_day(local.date()):
+            if not calendar.is_working_day(local.date()):
                 reasons.append(_("非工作日作出决定"))
             elif minute < opening or minute >= closing:
                 reasons.append(_("工作时间以外作出决定"))

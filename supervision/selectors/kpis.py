@@ -42,7 +42,7 @@ from cases.constants import (
     CaseState,
 )
 from cases.models import Approval, Case, CaseMaterial, Rating, Visit
-from cases.workdays import is_working_day
+from cases.workdays import working_calendar
 from departments.models import Department, ServiceItem
 
 DECIDED_STATES = [ApprovalState.APPROVED, ApprovalState.REJECTED]
@@ -97,8 +97,9 @@ class WorkdayCounter:
         last = max(dates) if dates else self.first
         self.cumulative: list[int] = []
         count = 0
+        calendar = working_calendar()
         for offset in range((last - self.first).days + 1):
-            if is_working_day(self.first + dt.timedelta(days=offset)):
+            if calendar.is_working_day(self.first + dt.timedelta(days=offset)):
                 count += 1
             self.cumulative.append(count)
 

@@ -42,7 +42,7 @@ from django.utils import timezone
 from cases.constants import APPROVAL_OPEN_STATES, MATERIAL_REUSED_STATUSES, CaseState
 from cases.models import Approval, CaseMaterial, Rating, Visit
 from cases.models import Case as CaseModel
-from cases.workdays import is_working_day
+from cases.workdays import working_calendar
 
 from ..models import (
     ApprovalFigureRollup,
@@ -56,8 +56,9 @@ from ..selectors.kpis import DECIDED_STATES
 def _calendar_fill(*, first: dt.date, last: dt.date) -> None:
     WorkdayCalendar.objects.all().delete()
     rows, count, day = [], 0, first
+    calendar = working_calendar()
     while day <= last:
-        working = is_working_day(day)
+        working = calendar.is_working_day(day)
         count += working
         rows.append(WorkdayCalendar(day=day, ordinal=count, is_working_day=working))
         day += dt.timedelta(days=1)

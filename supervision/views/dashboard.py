@@ -14,6 +14,7 @@ from ..selectors.alerts import (
     late_decisions_by_reviewer,
     late_or_amber_by_department,
 )
+from ..selectors.calendar import calendar_horizon
 from ..selectors.kpis import CaseFilters, dashboard_figures
 
 
@@ -75,6 +76,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             "state_chart": state_chart,
             "on_time_chart": on_time_chart,
             "headline_chart": headline_chart,
+            "calendar_horizon": calendar_horizon(),
         },
     )
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cases.workdays import working_days_between
+from cases.workdays import working_calendar
 
 from ..access import supervisor_required
 from ..constants import RectificationState
@@ -35,13 +35,14 @@ def rectification_page(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     today = timezone.localdate()
+    calendar = working_calendar()
     for task in page:
         task.is_overdue = task.state != RectificationState.CLOSED and task.due_date < today
         task.working_days_left = (
-            working_days_between(today, task.due_date) if task.due_date >= today else 0
+            calendar.working_days_between(today, task.due_date) if task.due_date >= today else 0
         )
         task.working_days_late = (
-            working_days_between(task.due_date, today) if task.is_overdue else 0
+            calendar.working_days_between(task.due_date, today) if task.is_overdue else 0
         )
     return render(
         request,

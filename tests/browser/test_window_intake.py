@@ -31,10 +31,11 @@ def test_a_clerk_opens_a_restaurant_from_credit_code_to_printed_receipt(live_ser
     wait = WebDriverWait(browser, 20)
 
     browser.delete_all_cookies()
+    # The admin's login page sends to the staff sign-in; a clerk needs no second factor.
     browser.get(f"{live_server.url}/admin/login/?next=/window/")
-    browser.find_element(By.NAME, "username").send_keys("clerk")
-    browser.find_element(By.NAME, "password").send_keys("onewindow-demo")
-    browser.find_element(By.CSS_SELECTOR, "[type=submit]").click()
+    browser.find_element(By.NAME, "auth-username").send_keys("clerk")
+    browser.find_element(By.NAME, "auth-password").send_keys("onewindow-demo")
+    browser.find_element(By.ID, "sign-in-submit").click()
     wait.until(conditions.presence_of_element_located((By.ID, "queue")))
 
     browser.find_element(By.LINK_TEXT, "新建受理").click()

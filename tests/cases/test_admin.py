@@ -51,6 +51,7 @@ from tests.factories import (
     UserFactory,
     VisitFactory,
 )
+from tests.sign_in import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +105,7 @@ def make_event(**overrides) -> CaseEvent:
 
 @pytest.fixture
 def admin_site_client(client, superuser):
-    client.force_login(superuser)
+    sign_in(client, superuser)
     return client
 
 

@@ -48,6 +48,7 @@ from tests.factories import (
     ServiceItemFactory,
     StaffFactory,
 )
+from tests.sign_in import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +67,7 @@ def grant(user, keys) -> None:
 
 
 def login(client, user):
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

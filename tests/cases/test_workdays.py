@@ -1,6 +1,11 @@
 import datetime as dt
 
+import pytest
+
 from cases.workdays import add_working_days, is_working_day, working_days_between
+
+# The calendar reads the holiday years entered in the database (none here).
+pytestmark = pytest.mark.django_db
 
 
 def test_national_day_week_is_not_worked_and_the_make_up_saturday_is():

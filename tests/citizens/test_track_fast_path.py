@@ -124,9 +124,16 @@ def test_only_idle_middlewares_are_skipped():
     kept = [p for p in settings.MIDDLEWARE[1:] if p not in NOTHING_TO_DO]
     assert kept == [
         "django.middleware.security.SecurityMiddleware",
+        "csp.middleware.CSPMiddleware",
+        "django_permissions_policy.PermissionsPolicyMiddleware",
         "onewindow.middleware.LocaleMiddleware",
         "django.middleware.common.CommonMiddleware",
+        # Staff sign-in: no user and no session on this path, so each passes straight on.
+        "django_otp.middleware.OTPMiddleware",
+        "accounts.middleware.StaffIdleTimeoutMiddleware",
+        "accounts.middleware.StaffSecondFactorMiddleware",
         "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        "axes.middleware.AxesMiddleware",
     ]
 
 

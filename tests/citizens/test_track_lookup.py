@@ -131,6 +131,38 @@ def _approved_with_certificates_and_parcel(owner, item, other_item):
     return case
 
 
+def _approved_waiting_at_the_window(owner, item, other_item):
+    """Approved, every certificate signed, not handed out yet: the case stays APPROVED."""
+    case = CaseFactory(applicant=owner, state=CaseState.APPROVED, items=[item])
+    approval = ApprovalFactory(case=case, item=item, state=ApprovalState.APPROVED)
+    kind = CertificateTypeFactory(code="BIRTH_REGISTRATION", name="生育登记服务单")
+    CertificateFactory(
+        case=case, approval=approval, holder=owner, certificate_type=kind, pdf_sha256="b" * 64
+    )
+    _event(case, "accept")
+    _event(case, "auto_approve", approval=approval, hours=1)
+    _event(case, "certificate_signed", hours=2)
+    return case
+
+
+def _approved_certificate_being_signed(owner, item, other_item):
+    case = CaseFactory(applicant=owner, state=CaseState.APPROVED, items=[item])
+    approval = ApprovalFactory(case=case, item=item, state=ApprovalState.APPROVED)
+    CertificateFactory(case=case, approval=approval, holder=owner, pdf_sha256="")
+    _event(case, "auto_approve", approval=approval)
+    return case
+
+
+def _issued_parcel_came_back(owner, item, other_item):
+    case = CaseFactory(applicant=owner, state=CaseState.ISSUED, items=[item])
+    approval = ApprovalFactory(case=case, item=item, state=ApprovalState.APPROVED)
+    CertificateFactory(case=case, approval=approval, holder=owner, pdf_sha256="c" * 64)
+    DeliveryFactory(case=case, status=DeliveryStatus.RETURNED)
+    _event(case, "ship")
+    _event(case, "return_to_window", hours=1)
+    return case
+
+
 def _denied(owner, item, other_item):
     case = CaseFactory(applicant=owner, state=CaseState.DENIED, items=[item])
     approval = ApprovalFactory(
@@ -147,6 +179,9 @@ CASES = {
     "pending_materials": _pending_materials,
     "in_review_with_supplement": _in_review_with_supplement,
     "approved_with_certificates_and_parcel": _approved_with_certificates_and_parcel,
+    "approved_waiting_at_the_window": _approved_waiting_at_the_window,
+    "approved_certificate_being_signed": _approved_certificate_being_signed,
+    "issued_parcel_came_back": _issued_parcel_came_back,
     "denied": _denied,
 }
 
@@ -208,6 +243,59 @@ def test_the_compared_answers_hold_what_each_state_shows(owner, item, other_item
         ("H010", None),
         ("I002", None),
     ]
+
+
+READY_WORDING = {
+    "zh-hans": ("结果待领取或寄出", "办理结果已备好：请带上本人身份证到综合窗口领取", "快递寄给您"),
+    "en": ("Result ready for pick-up or dispatch", "the result is ready", "by courier"),
+}
+
+
+def _answers_of_both_paths(case, language):
+    """The page's view (the ORM's, and the lookup's: one query on PostgreSQL) and the
+    API's JSON (written by the database on PostgreSQL), in ``language``."""
+    with translation.override(language):
+        orm = case_public_view(
+            case=case_for_tracking(tracking_no=case.tracking_no, id_suffix=SUFFIX)
+        )
+        looked_up = track_lookup(tracking_no=case.tracking_no, id_suffix=SUFFIX)
+    api = APIClient().get(
+        reverse("api:track", args=[case.tracking_no]),
+        {"id_suffix": SUFFIX},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert api.status_code == 200
+    return [orm, looked_up, api.json()]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_certificates_waiting_at_the_window_read_ready_with_how_to_get_them(
+    owner, item, other_item, language
+):
+    """A case stays APPROVED until the window hands the result out, though its certificates
+    are signed and in the library: the applicant reads that it is ready, and how to get it
+    (at the window with their ID card, or by courier), on every path."""
+    stage, sentence, courier = READY_WORDING[language]
+    case = _approved_waiting_at_the_window(owner, item, other_item)
+    for answer in _answers_of_both_paths(case, language):
+        assert answer["state"] == CaseState.APPROVED
+        assert answer["stage"] == "ready"
+        assert answer["stage_display"] == stage
+        assert sentence in answer["explanation"] and courier in answer["explanation"]
+        assert "正在制作" not in answer["explanation"]
+
+
+def test_a_certificate_still_being_signed_and_a_parcel_that_came_back_read_so(
+    owner, item, other_item
+):
+    being_signed = _approved_certificate_being_signed(owner, item, other_item)
+    for answer in _answers_of_both_paths(being_signed, "zh-hans"):
+        assert answer["stage"] == "decided"
+        assert answer["explanation"] == "申请已获批准，正在制作电子证照，做好后即可领取。"
+    came_back = _issued_parcel_came_back(owner, item, other_item)
+    for answer in _answers_of_both_paths(came_back, "zh-hans"):
+        assert answer["stage"] == "ready"
+        assert answer["explanation"].startswith("快递未能送达，结果已退回综合窗口")
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

@@ -128,6 +128,20 @@ def test_missing_keys_answer_400(issued_case, clerk):
     assert {"waybill", "recipient", "phone", "address"} <= set(response.json())
 
 
+def test_a_number_for_a_text_field_is_a_400_and_a_form_a_415(issued_case, clerk):
+    """As the schema says: text fields take text, and the body is JSON (the address is a
+    nested object, which a form cannot carry)."""
+    client = token_client(clerk)
+    response = client.post(delivery_url(issued_case), {**BODY, "phone": 13800138000}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"phone": ["不是有效的字符串。"]}
+    form = {key: value for key, value in BODY.items() if key != "address"}
+    assert client.post(delivery_url(issued_case), form, format="multipart").status_code == 415
+    issued_case.refresh_from_db()
+    assert issued_case.state == CaseState.ISSUED
+    assert not Delivery.objects.exists()
+
+
 def test_a_case_not_ready_to_send_answers_409(clerk):
     case = CaseFactory(state=CaseState.IN_REVIEW)
     response = token_client(clerk).post(delivery_url(case), BODY, format="json")

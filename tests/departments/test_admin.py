@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from departments.constants import Role
 from departments.identifiers import mask_id_number
-from departments.models import BundleItem, MaterialRequirement, StaffProfile
+from departments.models import BundleItem, MaterialRequirement, StaffProfile, WorkingCalendarDay
 from tests.factories import (
     BundleFactory,
     CertificateTypeFactory,
@@ -28,9 +28,10 @@ from tests.factories import (
     StaffFactory,
     UserFactory,
 )
+from tests.sign_in import sign_in
 
 # Edited through their parent's inline, not on a page of their own.
-INLINE_ONLY_MODELS = {MaterialRequirement, BundleItem}
+INLINE_ONLY_MODELS = {MaterialRequirement, BundleItem, WorkingCalendarDay}
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +92,7 @@ class ChangeFormData(HTMLParser):
 
 @pytest.fixture
 def admin_site_client(client, superuser):
-    client.force_login(superuser)
+    sign_in(client, superuser)
     return client
 
 

@@ -25,6 +25,7 @@ from tests.factories import (
     RegistryRecordFactory,
     SharingAgreementFactory,
 )
+from tests.sign_in import sign_in
 
 
 def make_events(count: int, *, note: str = "备注") -> list[CaseEvent]:
@@ -278,7 +279,7 @@ def test_audit_search_by_case_person_department_and_time(client, clerk, reviewer
         case=second, kind=EventKind.NOTE, name="note", actor=reviewer,
         actor_department=reviewer.staff_profile.department, note="审查意见",
     )  # fmt: skip
-    client.force_login(StaffFactory(role=Role.SUPERVISOR))
+    sign_in(client, StaffFactory(role=Role.SUPERVISOR))
     url = "/supervision/audit/"
     body = client.get(url, {"tracking_no": first.tracking_no.lower()}).content.decode()
     assert first.tracking_no in body and second.tracking_no not in body
@@ -302,7 +303,7 @@ def test_audit_csv_is_streamed_with_masked_ids_and_no_formulas(client):
 
     reads = make_verifications(2)
     make_events(1, note="=HYPERLINK(1)")
-    client.force_login(StaffFactory(role=Role.SUPERVISOR))
+    sign_in(client, StaffFactory(role=Role.SUPERVISOR))
     response = client.get("/supervision/audit/export.csv", {"trail": "access"})
     assert response.status_code == 200 and response.streaming
     text = b"".join(response.streaming_content).decode("utf-8")
@@ -319,7 +320,7 @@ def test_audit_csv_is_streamed_with_masked_ids_and_no_formulas(client):
 @pytest.mark.django_db
 def test_audit_pages_are_for_supervisors_only(client, clerk):
     assert client.get("/supervision/audit/").status_code == 302
-    client.force_login(clerk)
+    sign_in(client, clerk)
     assert client.get("/supervision/audit/").status_code == 403
     assert client.get("/supervision/audit/export.csv").status_code == 403
 

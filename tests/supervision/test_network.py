@@ -27,6 +27,7 @@ from tests.factories import (
     ServiceItemFactory,
     StaffFactory,
 )
+from tests.sign_in import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +170,7 @@ def test_catalogue_network_command_prints_the_figures(small_catalogue):
 
 
 def test_network_page_shows_tables_and_a_drawn_graph(client, small_catalogue):
-    client.force_login(StaffFactory(role=Role.SUPERVISOR))
+    sign_in(client, StaffFactory(role=Role.SUPERVISOR))
     response = client.get(reverse("supervision:network"))
     assert response.status_code == 200
     body = response.content.decode()
@@ -181,5 +182,5 @@ def test_network_page_shows_tables_and_a_drawn_graph(client, small_catalogue):
 def test_network_page_is_for_supervisors_only(client, small_catalogue):
     url = reverse("supervision:network")
     assert client.get(url).status_code == 302
-    client.force_login(StaffFactory(role=Role.CLERK))
+    sign_in(client, StaffFactory(role=Role.CLERK))
     assert client.get(url).status_code == 403

@@ -20,6 +20,7 @@ from supervision.services.rectification import (
     rectification_record_callback,
 )
 from tests.factories import CaseFactory, StaffFactory
+from tests.sign_in import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +88,7 @@ def test_list_page_shows_open_tasks_with_deadlines_and_call_backs(
         rectification=done, actor=supervisor_user, note="满意", is_applicant_satisfied=True
     )
     rectification_close(rectification=done, actor=supervisor_user, note="已整改")
-    client.force_login(supervisor_user)
+    sign_in(client, supervisor_user)
     with django_assert_max_num_queries(8):
         body = client.get(reverse("supervision:rectifications"), {"state": "all"}).content.decode()
     assert "态度差" in body and "材料要求重复" in body and "已处理的" in body
@@ -104,13 +105,13 @@ def test_list_page_shows_open_tasks_with_deadlines_and_call_backs(
 def test_list_page_is_for_supervisors_only(client):
     url = reverse("supervision:rectifications")
     assert client.get(url).status_code == 302
-    client.force_login(StaffFactory(role=Role.CLERK))
+    sign_in(client, StaffFactory(role=Role.CLERK))
     assert client.get(url).status_code == 403
 
 
 def test_supervisor_records_a_call_back_then_closes_the_task_from_the_page(client, supervisor_user):
     task = rectification_open_for_rating(rating=rating(1, "窗口态度差"))
-    client.force_login(supervisor_user)
+    sign_in(client, supervisor_user)
     close_url = reverse("supervision:rectification_close", args=[task.pk])
     callback_url = reverse("supervision:rectification_callback", args=[task.pk])
 
@@ -139,7 +140,7 @@ def test_supervisor_records_a_call_back_then_closes_the_task_from_the_page(clien
 
 def test_only_supervisors_act_on_rectifications(client):
     task = rectification_open_for_rating(rating=rating(2))
-    client.force_login(StaffFactory(role=Role.CLERK))
+    sign_in(client, StaffFactory(role=Role.CLERK))
     url = reverse("supervision:rectification_callback", args=[task.pk])
     assert client.post(url, {"note": "冒充回访"}).status_code == 403
     # Only a POST changes anything.

@@ -1,8 +1,15 @@
-"""The courier company's order for a parcel: placed after commit, retried until it is taken."""
+"""The courier company's order for a parcel: placed after commit, retried until it is taken.
+
+The parcel row is its own outbox: ``booking_status`` says whether the order is in,
+and ``deliveries_book_stale`` re-sends what failed or was lost. The order is sent to
+Celery (task ``cases.book_delivery``) by the function the task side registers
+(``booking_publisher_register``, in ``cases/apps.py``): services never import tasks.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.db import transaction
 from django.db.models import Q
@@ -15,10 +22,22 @@ from ...models import Delivery
 BOOKING_MAX_ATTEMPTS = 20
 
 
-def publish_booking(delivery_id: int) -> None:
-    from ...tasks import book_delivery
+# Sends one parcel's order to Celery.
+BookingPublisher = Callable[[int], None]
+_publisher: BookingPublisher | None = None
 
-    book_delivery.delay(delivery_id)
+
+def booking_publisher_register(publisher: BookingPublisher | None) -> BookingPublisher | None:
+    """Set the function that sends a parcel's order to Celery; returns the one it replaces."""
+    global _publisher
+    previous, _publisher = _publisher, publisher
+    return previous
+
+
+def publish_booking(delivery_id: int) -> None:
+    if _publisher is None:
+        raise RuntimeError("no courier order publisher registered (is the cases app installed?)")
+    _publisher(delivery_id)
 
 
 def delivery_book(*, delivery_id: int) -> Delivery:

@@ -9,6 +9,7 @@ of the case's items whose catalogue entry names a registry field
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from departments.constants import RegistryKind
 from departments.identifiers import normalise_identifier, validate_resident_id, validate_uscc
-from departments.models import Department, Registry, ServiceItem
+from departments.models import Bundle, Department, Registry, ServiceItem
 from departments.roles import user_department_id
 
 from ...constants import ApplicantKind, Channel, IdType, VerificationOutcome
@@ -160,7 +161,14 @@ def applicant_update(
     return applicant
 
 
-def intake_department(*, user: Any, case: Case | None = None) -> Department | None:
+def intake_department(
+    *,
+    user: Any,
+    case: Case | None = None,
+    channel: str = "",
+    items: Sequence[ServiceItem] = (),
+    bundle: Bundle | None = None,
+) -> Department | None:
     """The department a registry read of the intake is made as.
 
     A staff user reads as their own department. An online application has no clerk
@@ -168,12 +176,18 @@ def intake_department(*, user: Any, case: Case | None = None) -> Department | No
     else by code), the same department the checklist's reads use for that item, so
     the applicant's data tracker names the department that actually handles the
     matter. Otherwise (the window, the API without a department) the service centre's.
+    A read made before the case exists (the check of a credit code) describes the case
+    about to be opened by its ``channel`` and its chosen ``items`` or ``bundle``.
     """
     department_id = user_department_id(user)
     if department_id is not None:
         return Department.objects.get(pk=department_id)
-    if case is not None and case.channel == Channel.ONLINE:
-        first_item = _first_item(case)
+    if case is not None:
+        channel = case.channel
+    if channel == Channel.ONLINE:
+        first_item = (
+            _first_item(case) if case is not None else _first_chosen(items=items, bundle=bundle)
+        )
         if first_item is not None:
             return first_item.department
     return Department.objects.filter(code=settings.WINDOW_DEPARTMENT_CODE).first()
@@ -189,12 +203,23 @@ def _first_item(case: Case) -> ServiceItem | None:
     return min(items, key=lambda item: item.code)
 
 
+def _first_chosen(*, items: Sequence[ServiceItem], bundle: Bundle | None) -> ServiceItem | None:
+    """``_first_item`` of the case that these items (or this bundle) will make."""
+    if bundle is not None:
+        bundle_items = list(bundle.bundle_items.select_related("item__department"))
+        if not bundle_items:
+            return None
+        return min(bundle_items, key=lambda chosen: (chosen.position, chosen.item.code)).item
+    return min(items, key=lambda item: item.code, default=None)
+
+
 def _registry_of_kind(kind: str) -> Registry | None:
     return Registry.objects.filter(kind=kind).order_by("code").first()
 
 
-def applicant_registry(*, applicant: Applicant) -> Registry | None:
-    return _registry_of_kind(APPLICANT_REGISTRY_KIND[applicant.kind])
+def applicant_registry(*, kind: str) -> Registry | None:
+    """The registry that describes applicants of this kind (persons, organisations)."""
+    return _registry_of_kind(APPLICANT_REGISTRY_KIND[kind])
 
 
 def case_prefill(*, case: Case, user: Any, overwrite: bool = False) -> PrefillResult:
@@ -208,7 +233,7 @@ def case_prefill(*, case: Case, user: Any, overwrite: bool = False) -> PrefillRe
     department = intake_department(user=user, case=case)
     if department is None:
         return result
-    own_registry = applicant_registry(applicant=applicant)
+    own_registry = applicant_registry(kind=applicant.kind)
     items = list(case.items.order_by("code"))
     wanted: dict[str, Registry] = {}
     if own_registry is not None:

@@ -22,11 +22,12 @@ from departments.models import Bundle, ServiceItem
 
 from ...constants import CaseState, Channel, EventKind, VerificationOutcome, VisitReason
 from ...exceptions import CaseError
-from ...models import Case, CaseEvent, Visit
+from ...models import Applicant, Case, CaseEvent, Verification, Visit
 from ...selectors.window import window_case_open_to
 from ..sharing import purpose_text, registry_read
 from .applicants import (
     ApplicantInputError,
+    IdentifierCheck,
     applicant_get_or_create,
     applicant_identifier_check,
     applicant_registry,
@@ -80,37 +81,49 @@ def intake_choice(
     return [found[code] for code in dict.fromkeys(codes)], None
 
 
-def _confirm_override(*, case: Case, user: Any) -> None:
+def _override_confirm(
+    *,
+    check: IdentifierCheck,
+    channel: str,
+    items: Sequence[ServiceItem],
+    bundle: Bundle | None,
+    user: Any,
+) -> Verification:
     """A credit code failing its check character stands only if the legal-person registry
-    holds exactly that code. The read is logged even when the intake is then undone."""
-    applicant = case.applicant
-    registry = applicant_registry(applicant=applicant)
-    department = intake_department(user=user, case=case)
+    holds exactly that code. Read before the case exists (the answer decides whether it
+    is opened), so the read is logged without a case, and stays logged when no case is
+    opened; the case opened after it points at the row."""
+    registry = applicant_registry(kind=check.kind)
+    department = intake_department(user=user, channel=channel, items=items, bundle=bundle)
     if registry is None or department is None:
         raise ApplicantInputError(_("统一社会信用代码校验码错误，且无法查询法人库确认。"))
     reading = registry_read(
         registry=registry,
-        subject_id=applicant.id_number,
-        purpose=purpose_text(
-            gettext_lazy("受理办件 %(number)s：确认校验码例外的统一社会信用代码"),
-            number=case.tracking_no,
-        ),
+        subject_id=check.id_number,
+        purpose=purpose_text(gettext_lazy("受理新办件：确认校验码例外的统一社会信用代码")),
         department=department,
-        case=case,
-        applicant=applicant,
+        case=None,
+        opening_case=True,
+        applicant=Applicant.objects.filter(
+            id_type=check.id_type, id_number=check.id_number
+        ).first(),
         user=user,
     )
     if reading.outcome != VerificationOutcome.OK:
         raise ApplicantInputError(
             _("统一社会信用代码校验码错误，且法人库中没有这个代码。请核对代码。")
         )
+    return reading.verification
+
+
+def _override_record(*, case: Case, verification: Verification, user: Any) -> None:
     CaseEvent.objects.create(
         case=case,
         kind=EventKind.NOTE,
         name="id_check_override",
         actor=user if getattr(user, "is_authenticated", False) else None,
         note=_("统一社会信用代码未通过校验，但法人库登记的正是此代码，予以接受。"),
-        data={"verification": reading.verification.pk},
+        data={"verification": verification.pk},
         is_public=False,
     )
 
@@ -156,6 +169,12 @@ def intake_start(
         raise IntakeInputError(_("代办件必须由登录的代办员提交。"), field="channel")
     check = applicant_identifier_check(id_type=id_type, id_number=id_number)
     items, bundle = intake_choice(item_codes=item_codes, bundle_code=bundle_code)
+    # Registry reads never run inside a transaction (see the sharing gateway).
+    override = (
+        _override_confirm(check=check, channel=channel, items=items, bundle=bundle, user=user)
+        if check.needs_registry_override
+        else None
+    )
     started = timezone.now()
     with transaction.atomic():
         applicant = applicant_get_or_create(check=check, name=name, phone=phone, address=address)
@@ -170,8 +189,8 @@ def intake_start(
         if case.created_at < started:
             # A concurrent twin with the same key made it first: that case is the answer.
             return _replayed(case, user=user)
-        if check.needs_registry_override:
-            _confirm_override(case=case, user=user)
+        if override is not None:
+            _override_record(case=case, verification=override, user=user)
         if channel == Channel.AGENT:
             CaseEvent.objects.create(
                 case=case,
@@ -209,11 +228,15 @@ def case_intake_submit(
     user: Any = None,
     actor_label: str = "",
     defects: dict[str, str] | None = None,
+    checklist: list[ChecklistEntry] | None = None,
 ) -> IntakeResult:
     """Hand the application in: accepted and dispatched when nothing is missing,
     otherwise the one-time notice listing every missing (or defective) material.
 
-    A supplemented case (``PENDING_MATERIALS``) goes through the same door.
+    A supplemented case (``PENDING_MATERIALS``) goes through the same door. The
+    checklist is resolved first (its registry reads run outside any transaction);
+    a caller that must submit inside a transaction of its own resolves it before
+    opening that transaction and passes it as ``checklist``.
     """
     actor = user if getattr(user, "is_authenticated", False) else None
     if case.state not in (CaseState.DRAFT, CaseState.SUBMITTED, CaseState.PENDING_MATERIALS):
@@ -223,7 +246,8 @@ def case_intake_submit(
         )
     if not case.applicant.name:
         raise IntakeInputError(_("请填写申请人姓名或名称。"), field="name")
-    checklist = case_materials_resolve(case=case, user=user)
+    if checklist is None:
+        checklist = case_materials_resolve(case=case, user=user)
     missing = checklist_missing(checklist)
     defects = {code: reason.strip() for code, reason in (defects or {}).items() if reason.strip()}
     unknown = sorted(set(defects) - {entry.material_type.code for entry in checklist})

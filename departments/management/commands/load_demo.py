@@ -1,22 +1,35 @@
-"""``manage.py load_demo [--force]``: load or refresh the demo data (idempotent)."""
+"""``manage.py load_demo [--force] [--cases N]``: load or refresh the demo data (idempotent).
+
+The command loads every app's demo, so it is the one place in ``departments`` that
+reaches the apps above it (``--cases`` runs the cases' stories through their services):
+an entry point, like the URLconf, not a service.
+"""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cases.services.demo import CitizenDoor, DemoCasesError, demo_cases_load
+from citizens.services.apply import online_application_submit, online_material_upload
+from citizens.services.rating import rating_create
+from citizens.services.supplement import supplement_material_upload
 from departments.demo.people import REGISTRY_CODES
 from departments.services.demo import DemoDataError, demo_load
+from supervision.models import FigureRefresh
+from supervision.services.figures import supervision_figures_refresh
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo: the catalogue, registries of synthetic persons and companies, and one "
         "login per role (clerk, agent, supervisor, admin, reviewer_<department code>) with the "
-        "public demo password. Safe to run again: it changes only what is missing or different. "
-        "Refuses to run with DEBUG off unless --force."
+        "public demo password; with --cases N, also N demo cases of a day at the service centre "
+        "in every state. Safe to run again: it changes only what is missing or different, and "
+        "adds only the demo cases not there yet. Refuses to run with DEBUG off unless --force."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -25,8 +38,19 @@ class Command(BaseCommand):
             action="store_true",
             help="Load even though DEBUG is off (the demo logins share a public password).",
         )
+        parser.add_argument(
+            "--cases",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Also make sure demo cases 0 to N-1 exist, each taken through its story by the "
+            "real services (intake to hand-out and rating): queues, dashboards and charts then "
+            "show something. Cases already there are kept; the same N again adds nothing.",
+        )
 
-    def handle(self, *args: Any, force: bool = False, **options: Any) -> None:
+    def handle(self, *args: Any, force: bool = False, cases: int = 0, **options: Any) -> None:
+        if cases < 0:
+            raise CommandError("--cases takes a number of cases, 0 or more.")
         try:
             counts = demo_load(force=force)
         except DemoDataError as error:
@@ -49,7 +73,32 @@ class Command(BaseCommand):
             f"{counts['users_updated']} updated) in {counts['groups']} groups — clerk, agent, "
             f"supervisor, admin and reviewer_<department code>, password {settings.DEMO_PASSWORD!r}"
         )
+        if cases:
+            self._cases_load(cases)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+
+    def _cases_load(self, count: int) -> None:
+        started = time.monotonic()
+        try:
+            result = demo_cases_load(
+                count=count,
+                citizen=CitizenDoor(
+                    upload=online_material_upload,
+                    submit=online_application_submit,
+                    answer_supplement=supplement_material_upload,
+                    rate=rating_create,
+                ),
+            )
+        except DemoCasesError as error:
+            raise CommandError(str(error)) from error
+        if FigureRefresh.objects.filter(name="dashboard").exists():
+            # The dashboard reads its rollups while they are fresh: bring them up to date.
+            supervision_figures_refresh()
+        states = ", ".join(f"{state} {number}" for state, number in sorted(result.states.items()))
+        self.stdout.write(
+            f"Demo cases: {sum(result.states.values())} ({result.created} created, "
+            f"{result.existing} already there) in {time.monotonic() - started:.1f} s — {states}"
+        )
 
     @staticmethod
     def _catalogue_summary(counts: dict[str, int]) -> str:

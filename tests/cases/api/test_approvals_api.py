@@ -161,6 +161,42 @@ def test_unknown_state_filter_is_a_400_naming_the_field(api_x):
     assert "未知状态：DONE" in response.json()["state"][0]
 
 
+def test_a_blank_state_filter_is_a_400_not_an_unfiltered_list(api_x, department):
+    ApprovalFactory(item=ServiceItemFactory(department=department), state=ApprovalState.IN_REVIEW)
+    for query in ("?state=", "?state=IN_REVIEW,", "?state=,"):
+        response = api_x.get(LIST_URL + query)
+        assert response.status_code == 400, query
+        assert "未知状态：（空）" in response.json()["state"][0]
+
+
+@pytest.mark.parametrize("page_size", ["true", "", "0", "201", "2.5", "-1", "１０"])
+def test_a_page_size_that_is_no_whole_number_from_1_to_200_is_a_400_naming_it(
+    api_x, department, page_size
+):
+    ApprovalFactory(item=ServiceItemFactory(department=department), state=ApprovalState.IN_REVIEW)
+    response = api_x.get(LIST_URL, {"page_size": page_size})
+    assert response.status_code == 400
+    assert response.json() == {
+        "page_size": [f"每页条数 page_size 须为 1 至 200 之间的整数，收到的是“{page_size}”。"]
+    }
+
+
+@pytest.mark.parametrize("page", ["", "abc", "0", "last"])
+def test_a_page_that_is_no_positive_whole_number_is_a_400_naming_it(api_x, page):
+    response = api_x.get(LIST_URL, {"page": page})
+    assert response.status_code == 400
+    assert response.json() == {"page": [f"页码 page 须为正整数，收到的是“{page}”。"]}
+
+
+def test_a_page_past_the_end_is_a_404_and_the_largest_page_size_is_taken(api_x, department):
+    item = ServiceItemFactory(department=department)
+    ApprovalFactory(item=item, state=ApprovalState.IN_REVIEW)
+    assert api_x.get(LIST_URL, {"page": 2}).status_code == 404
+    response = api_x.get(LIST_URL, {"page": 1, "page_size": 200})
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+
+
 def test_list_is_paginated_most_urgent_first(api_x, department):
     item = ServiceItemFactory(department=department)
     green = [ApprovalFactory(item=item, state=ApprovalState.IN_REVIEW) for _ in range(3)]

@@ -107,6 +107,19 @@ def test_the_same_idempotency_key_gives_the_same_case(api, catalogue):
         ),
         ({"applicant": {"id_type": "passport", "id_number": "X"}}, ("applicant", "id_type"), ""),
         ({"applicant": {"id_type": "resident_id"}}, ("applicant", "id_number"), ""),
+        # What the schema says too: a blank, or only whitespace, is no ID number.
+        (
+            {"applicant": {"id_type": "resident_id", "id_number": " \u3000"}},
+            ("applicant", "id_number"),
+            "",
+        ),
+        # A number where the schema says text: refused, not turned into its digits.
+        (
+            {"applicant": {"id_type": "resident_id", "id_number": 510104198001010011}},
+            ("applicant", "id_number"),
+            "不是有效的字符串",
+        ),
+        ({"items": [1001]}, ("items", "0"), "不是有效的字符串"),
         ({"items": []}, ("items",), "至少选择一个事项"),
         ({"items": ["X001", "NOPE"]}, ("items",), "NOPE"),
         ({"items": [], "bundle": "NOPE"}, ("bundle",), "NOPE"),
@@ -123,6 +136,18 @@ def test_bad_input_is_a_400_with_a_message_per_field_and_changes_nothing(
     for key in path:
         errors = errors[key]
     assert isinstance(errors, list) and message in errors[0]
+    assert not Case.objects.exists()
+
+
+def test_a_case_is_opened_from_json_only(api, catalogue):
+    """The applicant is a nested object, which a form cannot carry: the schema offers JSON
+    only, and a form is refused as such (415), not as a missing applicant."""
+    response = api.post(
+        "/api/v1/cases/",
+        {"applicant.id_type": "resident_id", "applicant.id_number": catalogue.person_id},
+        format="multipart",
+    )
+    assert response.status_code == 415
     assert not Case.objects.exists()
 
 

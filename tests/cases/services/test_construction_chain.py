@@ -71,3 +71,42 @@ def test_later_items_start_only_after_the_certificates_they_need_exist(
     case.refresh_from_db()
     assert case.state == CaseState.APPROVED
     assert Certificate.objects.filter(case=case).count() == 9
+
+
+@pytest.mark.django_db
+def test_refusing_the_first_step_ends_every_waiting_step_once(django_capture_on_commit_callbacks):
+    """E004 waits for E002 and E003, and E003 for E002: ending E002's dependents must end
+    E004 once, not fail on it the second time round (found by the demo's refused project)."""
+    from cases.services.review import approval_reject
+
+    demo_load(force=True)
+    users = get_user_model().objects
+    clerk = users.get(username="clerk")
+    record = RegistryRecord.objects.filter(
+        registry__code="LEGAL_PERSON", data__status="存续"
+    ).first()
+    company = Applicant.objects.create(
+        kind=ApplicantKind.ORGANISATION,
+        id_type=IdType.USCC,
+        id_number=record.subject_id,
+        name=record.data["name"],
+    )
+    case = case_create(
+        applicant=company, bundle=Bundle.objects.get(code="CONSTRUCTION_PROJECT"), created_by=clerk
+    )
+    case = case_submit(case=case, actor=clerk)
+    with django_capture_on_commit_callbacks(execute=True):
+        case_accept(case=case, actor=clerk)
+    first = case.approvals.select_related("item", "department").get(item__code="E001")
+
+    approval_reject(
+        approval=first, actor=users.get(username="reviewer_e"), note="选址不符合国土空间规划"
+    )
+
+    states = dict(case.approvals.values_list("item__code", "state"))
+    assert states.pop("E001") == ApprovalState.REJECTED
+    assert set(states.values()) == {ApprovalState.VOIDED}
+    case.refresh_from_db()
+    assert case.state == CaseState.DENIED
+    voids = case.events.filter(name="void").values_list("approval__item__code", flat=True)
+    assert sorted(voids) == sorted(states)  # each once

@@ -120,7 +120,7 @@ def test_no_notice_after_five_working_days_and_the_case_is_deemed_accepted(catal
     assert cases_deem_accepted() == []  # running again changes nothing
 
 
-def test_the_notice_deadline_counts_working_days():
+def test_the_notice_deadline_counts_working_days(db):  # the calendar reads entered years
     friday = timezone.make_aware(dt.datetime(2026, 11, 20, 10, 0))
     assert notice_deadline(submitted_at=friday) == dt.date(2026, 11, 27)
 

@@ -12,18 +12,24 @@ from cases.models import Applicant, Case, CaseEvent, CaseMaterial, Verification,
 from cases.services.intake import (
     ApplicantInputError,
     IntakeInputError,
+    case_create,
     case_material_decline_evidence,
     case_materials_resolve,
+    intake_department,
     intake_start,
 )
 from departments.identifiers import make_uscc
 from tests.cases.services.intake_catalogue import build_catalogue
 from tests.factories import (
     ApplicantFactory,
+    BundleFactory,
     CaseFactory,
     CaseMaterialFactory,
     CertificateFactory,
+    DepartmentFactory,
+    OrganisationFactory,
     RegistryRecordFactory,
+    ServiceItemFactory,
 )
 
 
@@ -251,7 +257,15 @@ def test_a_credit_code_failing_its_check_is_accepted_only_if_the_legal_person_re
     result = intake_start(id_type="uscc", id_number=bad, item_codes=["X004"], user=clerk)
     applicant = Applicant.objects.get(pk=result.case.applicant_id)
     assert applicant.id_check_overridden and applicant.name == "老字号餐馆"
-    assert CaseEvent.objects.filter(case=result.case, name="id_check_override").exists()
+    # The registry's confirmation was read before the case existed: the case points at it.
+    event = CaseEvent.objects.get(case=result.case, name="id_check_override")
+    confirmation = Verification.objects.get(pk=event.data["verification"])
+    assert (confirmation.subject_id, confirmation.outcome, confirmation.case_id) == (
+        bad,
+        "ok",
+        None,
+    )
+    assert "确认校验码例外" in confirmation.purpose
 
 
 def test_declined_evidence_is_recorded_and_the_paper_is_asked_for(catalogue, clerk):
@@ -272,14 +286,11 @@ def test_declined_evidence_is_recorded_and_the_paper_is_asked_for(catalogue, cle
 
 @pytest.mark.django_db(transaction=True)
 def test_a_refused_override_leaves_no_case_but_its_registry_read_stays_logged(clerk):
-    from cases.services.sharing import verification_guards_wait
-
     build_catalogue()
     good = make_uscc(region="510100", organisation_code="MA6CXXXX2")
     bad = good[:17] + ("0" if good[17] != "0" else "1")
     with pytest.raises(ApplicantInputError):
         intake_start(id_type="uscc", id_number=bad, item_codes=["X004"], user=clerk)
-    assert verification_guards_wait(timeout=30)
     assert not Case.objects.exists()
     row = Verification.objects.get()
     assert (row.subject_id, row.outcome, row.case_id) == (bad, "no_match", None)
@@ -297,3 +308,25 @@ def test_registry_reads_are_logged_in_chinese_whatever_language_the_clerk_works_
     assert "受理「设立登记」：核验「居民身份证」" in purposes
     assert f"受理办件 {result.case.tracking_no}：预填申请人信息和申请表" in purposes
     assert all("Intake" not in purpose for purpose in purposes)
+
+
+def test_a_read_before_the_case_exists_is_made_as_the_department_the_case_would_read_as(
+    db,
+):
+    """The check of a credit code is read before the case is opened: online, as the
+    department of the first item the case will have (the bundle's order, else by code),
+    as every later read of that case; at the window, as the service centre."""
+    window = DepartmentFactory(code="O")
+    first = ServiceItemFactory(code="Z9", department=DepartmentFactory(code="F"))
+    second = ServiceItemFactory(code="A1", department=DepartmentFactory(code="S"))
+    bundle = BundleFactory(with_items=[first, second])
+    for items, chosen_bundle, expected in (
+        ([first, second], None, second.department),  # by code
+        ([], bundle, first.department),  # the bundle's order
+    ):
+        before = intake_department(user=None, channel="online", items=items, bundle=chosen_bundle)
+        case = case_create(
+            applicant=OrganisationFactory(), items=items, bundle=chosen_bundle, channel="online"
+        )
+        assert before == intake_department(user=None, case=case) == expected
+    assert intake_department(user=None, channel="window", items=[first]) == window

@@ -26,7 +26,7 @@ def explode(*, number: int) -> None:
     raise RuntimeError(f"registry {number} unreachable")
 
 
-def fan_out(*, number: int, children: int, fail_after: bool = False) -> None:
+def fan_out(*, number: int, children: int, fail_after: bool = False, running_job=None) -> None:
     """Records ``children`` continuable jobs in one transaction, like an approval that
     unblocks several others."""
     from django.db import transaction
@@ -38,12 +38,13 @@ def fan_out(*, number: int, children: int, fail_after: bool = False) -> None:
                 kind="fan",
                 key=f"fan:{number}:{child}",
                 payload={"number": number * 10 + child, "children": 0},
+                running_job=running_job,
             )
     if fail_after:
         raise RuntimeError("failed after its transaction committed")
 
 
-def finish_here(*, number: int, roll_back: bool = False) -> None:
+def finish_here(*, number: int, roll_back: bool = False, running_job=None) -> None:
     """Does its work and marks its job done in one transaction; ``roll_back``: that
     transaction is then rolled back (as a lost race would), and the handler returns."""
     from django.db import transaction
@@ -53,7 +54,7 @@ def finish_here(*, number: int, roll_back: bool = False) -> None:
     try:
         with transaction.atomic():
             NumberSequence.objects.create(name=f"work-{number}", value=number)
-            jobs.job_done_in_this_transaction()
+            jobs.job_done_in_this_transaction(running_job=running_job)
             DONE_SEEN.append(Job.objects.get(key=f"finish:{number}").state)
             if roll_back:
                 raise LookupError("someone else got there first")
@@ -68,20 +69,26 @@ DONE_SEEN: list[str] = []
 def test_handlers(monkeypatch):
     CALLS.clear()
     DONE_SEEN.clear()
-    monkeypatch.setitem(jobs.JOB_HANDLERS, "finish", f"{__name__}.finish_here")
-    monkeypatch.setitem(jobs.JOB_HANDLERS, "count", f"{__name__}.count_call")
-    monkeypatch.setitem(jobs.JOB_HANDLERS, "explode", f"{__name__}.explode")
-    monkeypatch.setitem(jobs.JOB_HANDLERS, "fan", f"{__name__}.fan_out")
-    monkeypatch.setattr(jobs, "CONTINUABLE_KINDS", frozenset({"fan"}))
+    monkeypatch.setattr(jobs, "JOB_HANDLERS", dict(jobs.JOB_HANDLERS))
+    jobs.job_handler_register(kind="finish", function=finish_here)
+    jobs.job_handler_register(kind="count", function=count_call)
+    jobs.job_handler_register(kind="explode", function=explode)
+    jobs.job_handler_register(kind="fan", function=fan_out, continuable=True)
     return CALLS
 
 
 @pytest.fixture
-def broker(monkeypatch):
-    """The broker's edge: what would be sent to Celery is recorded instead of sent."""
+def broker():
+    """The broker's edge: what would be sent to Celery is recorded instead of sent, as
+    ``(job id, kind)``."""
     sent: list[tuple[int, str]] = []
-    monkeypatch.setattr(jobs, "_publish", lambda batch, robust=False: sent.extend(batch))
-    return sent
+
+    def publish(job_id: int, queue: str | None) -> None:
+        sent.append((job_id, Job.objects.values_list("kind", flat=True).get(pk=job_id)))
+
+    real = jobs.job_publisher_register(publish)
+    yield sent
+    jobs.job_publisher_register(real)
 
 
 def _pending(approval_state=ApprovalState.PENDING, **kwargs):
@@ -388,12 +395,15 @@ def test_a_kept_follow_up_whose_worker_died_is_published_when_its_lease_runs_out
 ):
     from django.db import transaction
 
-    jobs._running.follow_ups, jobs._running.continuing = [], False  # a run in progress...
-    try:
-        with transaction.atomic():
-            kept = job_enqueue(kind="fan", key="fan:4", payload={"number": 4, "children": 0})
-    finally:
-        jobs._running.follow_ups, jobs._running.continuing = None, False  # ...and it died
+    # A run in progress keeps a follow-up for its worker...
+    worker_run = jobs._WorkerRun()
+    parent = jobs.RunningJob(job=Job(kind="fan", key="fan:parent"), worker_run=worker_run)
+    with transaction.atomic():
+        kept = job_enqueue(
+            kind="fan", key="fan:4", payload={"number": 4, "children": 0}, running_job=parent
+        )
+    assert worker_run.kept == [kept]
+    # ...and its worker dies before running it: nothing runs it, nothing releases it.
     kept.refresh_from_db()
     assert (kept.state, kept.attempts) == (JobState.RUNNING, 1)
     assert jobs_sweep() == 0  # its lease still runs
@@ -401,7 +411,7 @@ def test_a_kept_follow_up_whose_worker_died_is_published_when_its_lease_runs_out
     later = timezone.now() + dt.timedelta(seconds=settings.JOB_LEASE_SECONDS + 1)
     assert jobs_sweep(now=later) == 1
     assert broker == [(kept.pk, "fan")]
-    assert jobs._job_run_one(job_id=kept.pk) is None  # not before its lease ends
+    assert job_run(job_id=kept.pk) is None  # not before its lease ends
     assert jobs._job_claim(job_id=kept.pk, now=later) is not None  # then it is taken again
 
 
@@ -438,7 +448,7 @@ def test_a_rolled_back_done_is_written_by_the_run_afterwards(test_handlers, brok
 @pytest.mark.django_db
 def test_outside_a_job_marking_done_does_nothing(django_assert_num_queries):
     with django_assert_num_queries(0):
-        jobs.job_done_in_this_transaction()
+        jobs.job_done_in_this_transaction(running_job=None)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -461,3 +471,53 @@ def test_an_approval_decision_and_its_job_done_are_one_transaction(broker, monke
     approval.refresh_from_db()
     job.refresh_from_db()
     assert (approval.state, job.state) == (ApprovalState.APPROVED, JobState.DONE)
+
+
+# --- the handler table: functions, registered by the apps -----------------------------
+
+
+def test_every_kind_maps_to_a_function_not_a_dotted_name():
+    from cases.services.checks import approval_run_checks
+    from cases.services.dispatch import case_dispatch_job
+    from certificates.services.rendering import certificate_render_and_sign
+
+    handlers = jobs.JOB_HANDLERS
+    assert {kind: handler.function for kind, handler in handlers.items()} == {
+        "dispatch_case": case_dispatch_job,
+        "start_approval": approval_run_checks,
+        "issue_pdf": certificate_render_and_sign,
+    }
+    assert all(callable(handler.function) for handler in handlers.values())
+    assert not any(isinstance(handler.function, str) for handler in handlers.values())
+    # Slow PDFs on their own queue; approvals continuable, each given its running job.
+    assert {kind: handler.queue for kind, handler in handlers.items()} == {
+        "dispatch_case": None,
+        "start_approval": None,
+        "issue_pdf": "documents",
+    }
+    assert [kind for kind, handler in handlers.items() if handler.is_continuable] == [
+        "start_approval"
+    ]
+    assert handlers["start_approval"].takes_running_job
+    assert not handlers["issue_pdf"].takes_running_job
+
+
+def test_a_kind_cannot_be_given_a_second_handler(monkeypatch):
+    monkeypatch.setattr(jobs, "JOB_HANDLERS", dict(jobs.JOB_HANDLERS))
+    jobs.job_handler_register(kind="count", function=count_call)
+    jobs.job_handler_register(kind="count", function=count_call)  # the same again: fine
+    with pytest.raises(ValueError, match="count"):
+        jobs.job_handler_register(kind="count", function=explode)
+
+
+def test_jobs_reach_celery_through_the_sender_the_task_module_registers(monkeypatch):
+    from cases import tasks
+
+    # CasesConfig.ready() registered it: registering it again replaces it by itself.
+    assert jobs.job_publisher_register(tasks.run_job_publish) is tasks.run_job_publish
+    sent = []
+    monkeypatch.setattr(
+        tasks.run_job, "apply_async", lambda args, **options: sent.append((args, options))
+    )
+    jobs._publish([(7, "start_approval"), (8, "issue_pdf")])
+    assert sent == [((7,), {}), ((8,), {"queue": "documents"})]

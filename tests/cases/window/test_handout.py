@@ -21,6 +21,7 @@ from tests.factories import (
     StaffFactory,
     UserFactory,
 )
+from tests.sign_in import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ PARCEL = {
 
 @pytest.fixture
 def window(client, clerk):
-    client.force_login(clerk)
+    sign_in(client, clerk)
     return client
 
 
@@ -289,7 +290,7 @@ def test_other_roles_cannot_open_the_hand_out_pages(client, who):
         "citizen": lambda: UserFactory(is_staff=False),
         "supervisor": lambda: StaffFactory(role=Role.SUPERVISOR),
     }
-    client.force_login(users[who]())
+    sign_in(client, users[who]())
     assert client.get(_url(case, "handout/")).status_code == 403
     assert client.get(_url(case, f"certificates/{certificate.pk}/pdf/")).status_code == 403
     assert client.get(_url(denied, "denial/")).status_code == 403

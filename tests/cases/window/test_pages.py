@@ -15,6 +15,7 @@ from cases.services.intake import intake_start
 from departments.constants import Role
 from tests.cases.services.intake_catalogue import build_catalogue
 from tests.factories import StaffFactory
+from tests.sign_in import sign_in
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"
 
@@ -26,7 +27,7 @@ def catalogue(db):
 
 @pytest.fixture
 def window(client, clerk):
-    client.force_login(clerk)
+    sign_in(client, clerk)
     return client
 
 
@@ -47,7 +48,7 @@ def _start(window, catalogue, **data):
 def test_the_window_needs_a_login_and_a_window_role(client, catalogue):
     response = client.get("/window/")
     assert response.status_code == 302 and "/login/" in response["Location"]
-    client.force_login(StaffFactory(role=Role.REVIEWER, department=catalogue.department))
+    sign_in(client, StaffFactory(role=Role.REVIEWER, department=catalogue.department))
     assert client.get("/window/").status_code == 403
     assert client.get("/window/intake/").status_code == 403
 
