@@ -100,9 +100,7 @@ def _check(year: int, entries: list[CalendarEntry], source: str) -> None:
                 _("%(date)s 不在 %(year)s 年内。") % {"date": entry.date.isoformat(), "year": year}
             )
         if entry.date in seen:
-            raise CalendarEntryError(
-                _("%(date)s 录入了两次。") % {"date": entry.date.isoformat()}
-            )
+            raise CalendarEntryError(_("%(date)s 录入了两次。") % {"date": entry.date.isoformat()})
         seen.add(entry.date)
 
 
@@ -213,6 +211,7 @@ def _event_note(year: int, source: str, change: dict[str, Any]) -> str:
             "已录入 %(year)s 年节假日安排（%(source)s），办理时限按工作日重新计算："
             "承诺办结日期由 %(old)s 调整为 %(new)s。"
         ) % {"year": year, "source": source, "old": old, "new": new}
-    return _(
-        "已录入 %(year)s 年节假日安排（%(source)s），各部门审批时限按工作日重新计算。"
-    ) % {"year": year, "source": source}
+    return _("已录入 %(year)s 年节假日安排（%(source)s），各部门审批时限按工作日重新计算。") % {
+        "year": year,
+        "source": source,
+    }
