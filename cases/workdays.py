@@ -15,7 +15,8 @@ November; when the year is entered, the open cases' due dates are recomputed
 
 The entered years are read once per process and read again when they change: their
 version is kept in Django's cache (Redis in full mode, shared by every process), so
-asking costs one cache read per ``working_calendar()`` call. Loops take one snapshot
+asking costs one cache read per ``working_calendar()`` call; with the cache down, one
+database read instead (a due date never waits for Redis). Loops take one snapshot
 (``working_calendar()``) and ask it, not the module functions, day by day.
 """
 
@@ -33,6 +34,9 @@ from django.core.cache import cache
 logger = logging.getLogger(__name__)
 
 VERSION_CACHE_KEY = "cases:workdays:version"
+# The cached version expires: a change whose announcement was lost (cache down at that
+# moment) still reaches every process within this many seconds.
+VERSION_TTL = 60
 
 
 @functools.cache
@@ -119,8 +123,12 @@ def calendar_version_from_database() -> str:
 
 
 def calendar_changed() -> None:
-    """Tell every process that the entered years changed (call after commit)."""
-    cache.delete(VERSION_CACHE_KEY)
+    """Tell every process that the entered years changed (call after commit). If the
+    cache is unreachable, the others see the change when their cached version expires."""
+    try:
+        cache.delete(VERSION_CACHE_KEY)
+    except Exception:  # the cache backend's own errors (Redis down): see VERSION_TTL
+        logger.warning("could not announce the new working calendar", exc_info=True)
 
 
 def _load() -> WorkingCalendar:
@@ -134,10 +142,21 @@ def _load() -> WorkingCalendar:
 
 def working_calendar() -> WorkingCalendar:
     """The current calendar: read again only when its version in the cache moved."""
-    version = cache.get(VERSION_CACHE_KEY)
+    try:
+        version = cache.get(VERSION_CACHE_KEY)
+    except Exception:  # Redis down: a due date must not wait for it; ask the database
+        logger.warning("cache unreachable: working calendar version from the database")
+        return _snapshot(calendar_version_from_database())
     if version is None:
         version = calendar_version_from_database()
-        cache.set(VERSION_CACHE_KEY, version, timeout=None)
+        try:
+            cache.set(VERSION_CACHE_KEY, version, timeout=VERSION_TTL)
+        except Exception:
+            logger.warning("cache unreachable: working calendar version not cached")
+    return _snapshot(version)
+
+
+def _snapshot(version: str) -> WorkingCalendar:
     with _lock:
         if _loaded.get("version") != version:
             _loaded["calendar"] = _load()
@@ -149,7 +168,7 @@ def forget_loaded_calendar() -> None:
     """Drop this process's snapshot and the cached version (tests: the database rolled back)."""
     with _lock:
         _loaded.clear()
-    cache.delete(VERSION_CACHE_KEY)
+    calendar_changed()
 
 
 def is_working_day(day: dt.date) -> bool:

@@ -182,3 +182,18 @@ def test_the_import_command(tmp_path):
     path.write_text("2035-02-05 x", encoding="utf-8")
     with pytest.raises(CommandError, match="第 1 行"):
         call_command("import_calendar", "2035", str(path), "--source", SOURCE)
+
+
+def test_due_dates_are_computed_while_the_cache_is_down(settings):
+    from tools.servers import free_port
+
+    enter_2035()
+    # Django's Redis cache pointed at a port nobody listens on: every cache call fails.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+    assert not is_working_day(dt.date(2035, 2, 5))
+    assert add_working_days(dt.date(2035, 2, 2), 1) == dt.date(2035, 2, 8)
