@@ -131,7 +131,8 @@ def calendar_changed() -> None:
         logger.warning("could not announce the new working calendar", exc_info=True)
 
 
-def _load() -> WorkingCalendar:
+def working_calendar_from_database() -> WorkingCalendar:
+    """The entered years as the database holds them now (in the caller's transaction)."""
     from departments.models import WorkingCalendarDay, WorkingCalendarYear
 
     return WorkingCalendar(
@@ -159,7 +160,7 @@ def working_calendar() -> WorkingCalendar:
 def _snapshot(version: str) -> WorkingCalendar:
     with _lock:
         if _loaded.get("version") != version:
-            _loaded["calendar"] = _load()
+            _loaded["calendar"] = working_calendar_from_database()
             _loaded["version"] = version
         return _loaded["calendar"]  # type: ignore[return-value]
 

@@ -25,7 +25,12 @@ from departments.models import WorkingCalendarDay, WorkingCalendarYear
 from ..constants import APPROVAL_OPEN_STATES, CASE_DUE_DATE_OPEN_STATES, EventKind
 from ..exceptions import CaseError
 from ..models import Approval, Case, CaseEvent
-from ..workdays import WorkingCalendar, calendar_changed, working_calendar
+from ..workdays import (
+    WorkingCalendar,
+    calendar_changed,
+    working_calendar,
+    working_calendar_from_database,
+)
 
 CHUNK = 2000
 
@@ -125,21 +130,10 @@ def working_calendar_year_set(
             )
             for entry in entries
         )
-        after = WorkingCalendar(
-            overrides={**_without_year(before.overrides, year), **_overrides(entries)},
-            entered_years=before.entered_years | {year},
-        )
+        after = working_calendar_from_database()
         result = _due_dates_move(before=before, after=after, year=year, actor=actor, source=source)
         transaction.on_commit(calendar_changed)
     return result
-
-
-def _without_year(overrides: dict[dt.date, bool], year: int) -> dict[dt.date, bool]:
-    return {day: working for day, working in overrides.items() if day.year != year}
-
-
-def _overrides(entries: list[CalendarEntry]) -> dict[dt.date, bool]:
-    return {entry.date: entry.is_working_day for entry in entries}
 
 
 def _moved_date(

@@ -13,7 +13,7 @@ from onewindow.precompiled import Precompiled
 
 from ..constants import ApprovalState, CaseState
 from ..models import Approval, Case
-from ..workdays import add_working_days
+from ..workdays import working_calendar
 from .jobs import RunningJob, job_enqueue
 from .queue import approval_start_after_commit
 from .transitions import joined_atomic, row_for_update, run_transition
@@ -66,6 +66,7 @@ def case_dispatch(
                 waits_on.setdefault(requirement.item_id, set()).add(producer.pk)
         today = timezone.localdate()
         now = timezone.now()
+        calendar = working_calendar()  # one snapshot for every item of the case
         approvals = {
             approval.item_id: approval
             for approval in Approval.objects.bulk_create(
@@ -80,7 +81,7 @@ def case_dispatch(
                         # A waiting approval's time starts when it is unblocked.
                         due_date=None
                         if item.pk in waits_on
-                        else add_working_days(today, item.promised_working_days),
+                        else calendar.add_working_days(today, item.promised_working_days),
                         started_at=None if item.pk in waits_on else now,
                     )
                     for item in items

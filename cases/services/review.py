@@ -18,7 +18,7 @@ from onewindow.precompiled import Precompiled
 from ..constants import APPROVAL_OPEN_STATES, ApprovalState, CaseState, EventKind
 from ..exceptions import CaseError
 from ..models import Approval, Case
-from ..workdays import add_working_days, working_days_between
+from ..workdays import add_working_days, working_calendar
 from .issuance import certificate_create_for_approval
 from .jobs import RunningJob
 from .queue import approval_start_after_commit
@@ -207,10 +207,13 @@ def approval_receive_supplement(
         locked = Approval.objects.select_for_update().get(pk=approval.pk)
         new_due_date = None
         if locked.due_date and locked.suspended_at:
-            paused = working_days_between(
+            calendar = working_calendar()
+            paused = calendar.working_days_between(
                 timezone.localtime(locked.suspended_at).date(), timezone.localdate()
             )
-            new_due_date = add_working_days(locked.due_date, paused) if paused else locked.due_date
+            new_due_date = (
+                calendar.add_working_days(locked.due_date, paused) if paused else locked.due_date
+            )
         approval = run_transition(
             locked,
             "receive_supplement",

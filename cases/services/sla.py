@@ -15,20 +15,24 @@ from django.utils.translation import gettext as _
 
 from ..constants import ApprovalState, EventKind, SlaColour
 from ..models import Approval, CaseEvent
-from ..workdays import working_days_between
+from ..workdays import WorkingCalendar, working_calendar
 
 CLOCK_RUNNING_STATES = [ApprovalState.PENDING, ApprovalState.IN_REVIEW]
 
 
-def approval_sla_colour(*, approval: Approval, today: dt.date) -> str:
-    """The colour an approval should have today."""
+def approval_sla_colour(
+    *, approval: Approval, today: dt.date, calendar: WorkingCalendar | None = None
+) -> str:
+    """The colour an approval should have today (``calendar``: the working days to count
+    with, one snapshot for a whole sweep; the current one when not given)."""
     if approval.due_date is None:
         return SlaColour.GREEN
     if today > approval.due_date:
         return SlaColour.RED
     started = timezone.localtime(approval.started_at or approval.created_at).date()
-    allowed = working_days_between(started, approval.due_date)
-    used = working_days_between(started, today)
+    calendar = calendar or working_calendar()
+    allowed = calendar.working_days_between(started, approval.due_date)
+    used = calendar.working_days_between(started, today)
     if allowed == 0 or used * 3 >= allowed * 2:
         return SlaColour.AMBER
     return SlaColour.GREEN
@@ -45,8 +49,9 @@ def approvals_colour_sla(*, today: dt.date | None = None) -> dict[str, int]:
     candidates = Approval.objects.filter(
         state__in=CLOCK_RUNNING_STATES, due_date__isnull=False
     ).only("pk", "case_id", "state", "due_date", "sla_colour", "started_at", "created_at")
+    calendar = working_calendar()
     for approval in candidates.iterator(chunk_size=2000):
-        colour = approval_sla_colour(approval=approval, today=today)
+        colour = approval_sla_colour(approval=approval, today=today, calendar=calendar)
         if colour == approval.sla_colour:
             continue
         with transaction.atomic():

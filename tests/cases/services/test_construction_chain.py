@@ -25,13 +25,10 @@ STAGES = [
 ]
 
 
-@pytest.mark.django_db
-def test_later_items_start_only_after_the_certificates_they_need_exist(
-    django_capture_on_commit_callbacks,
-):
+def _accepted_construction_project(django_capture_on_commit_callbacks):
+    """The demo catalogue, and a company's construction project accepted at the window."""
     demo_load(force=True)
-    users = get_user_model().objects
-    clerk = users.get(username="clerk")
+    clerk = get_user_model().objects.get(username="clerk")
     record = RegistryRecord.objects.filter(
         registry__code="LEGAL_PERSON", data__status="存续"
     ).first()
@@ -47,6 +44,15 @@ def test_later_items_start_only_after_the_certificates_they_need_exist(
     case = case_submit(case=case, actor=clerk)
     with django_capture_on_commit_callbacks(execute=True):
         case_accept(case=case, actor=clerk)
+    return case
+
+
+@pytest.mark.django_db
+def test_later_items_start_only_after_the_certificates_they_need_exist(
+    django_capture_on_commit_callbacks,
+):
+    case = _accepted_construction_project(django_capture_on_commit_callbacks)
+    users = get_user_model().objects
 
     approvals = {approval.item.code: approval for approval in case.approvals.select_related("item")}
     assert set(approvals) == set().union(*STAGES)
@@ -79,24 +85,8 @@ def test_refusing_the_first_step_ends_every_waiting_step_once(django_capture_on_
     E004 once, not fail on it the second time round (found by the demo's refused project)."""
     from cases.services.review import approval_reject
 
-    demo_load(force=True)
+    case = _accepted_construction_project(django_capture_on_commit_callbacks)
     users = get_user_model().objects
-    clerk = users.get(username="clerk")
-    record = RegistryRecord.objects.filter(
-        registry__code="LEGAL_PERSON", data__status="存续"
-    ).first()
-    company = Applicant.objects.create(
-        kind=ApplicantKind.ORGANISATION,
-        id_type=IdType.USCC,
-        id_number=record.subject_id,
-        name=record.data["name"],
-    )
-    case = case_create(
-        applicant=company, bundle=Bundle.objects.get(code="CONSTRUCTION_PROJECT"), created_by=clerk
-    )
-    case = case_submit(case=case, actor=clerk)
-    with django_capture_on_commit_callbacks(execute=True):
-        case_accept(case=case, actor=clerk)
     first = case.approvals.select_related("item", "department").get(item__code="E001")
 
     approval_reject(

@@ -285,7 +285,7 @@ def test_a_dispatch_that_fails_leaves_the_case_as_it_was(clerk, monkeypatch):
     def broken(*arguments, **keywords):
         raise RuntimeError("catalogue unreadable")
 
-    monkeypatch.setattr(dispatch, "add_working_days", broken)
+    monkeypatch.setattr(dispatch, "working_calendar", broken)
     with pytest.raises(RuntimeError):
         case_accept(case=case, actor=clerk)
     case.refresh_from_db()
