@@ -18,7 +18,9 @@ from departments.roles import user_role
 
 # The roles that always need the second factor. A lottery officer (摇号) role, once it
 # exists, is one more line here.
-SECOND_FACTOR_ROLES: frozenset[str] = frozenset({Role.REVIEWER, Role.SUPERVISOR})
+SECOND_FACTOR_ROLES: frozenset[str] = frozenset(
+    {Role.REVIEWER, Role.SUPERVISOR, Role.LOTTERY_OFFICER}
+)
 # The roles that need it only when STAFF_2FA_CLERKS is on: the window's own staff.
 WINDOW_ROLES: frozenset[str] = frozenset({Role.CLERK, Role.AGENT})
 

@@ -13,6 +13,7 @@ the same number of queries for 3 rows and for 30.
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -39,7 +40,12 @@ from django.utils.translation import gettext_lazy as _
 from departments.identifiers import mask_id_number, mask_phone
 from departments.roles import is_reviewer_of
 
-from .constants import TRANSITION_LABELS, SlaColour, VerificationOutcome
+from .constants import (
+    REGISTRY_OVERRIDE_EVENT,
+    TRANSITION_LABELS,
+    SlaColour,
+    VerificationOutcome,
+)
 from .events import event_label, event_states
 from .exceptions import CaseError
 from .models import (
@@ -64,6 +70,11 @@ from .selectors import (
     approval_urgency_ordering,
     materials_required_by_department,
     user_confined_department_id,
+)
+from .selectors.overrides import (
+    case_registry_overrides,
+    override_value_masked,
+    registry_override_exists,
 )
 from .services.decisions import (
     DECISION_TRANSITIONS,
@@ -394,6 +405,23 @@ class CaseAdmin(WorkflowAdmin):
     def applicant_display(self, case: Case) -> str:
         return applicant_label(case.applicant)
 
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Case | None = None,
+    ) -> TemplateResponse:
+        if obj is not None:
+            # A reviewer of one of the case's departments (the only confined users who
+            # can open it) reads the values in full; anyone else, a person's masked.
+            context["registry_overrides"] = case_registry_overrides(
+                case=obj, in_full=user_confined_department_id(request.user) is not None
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def get_fieldsets(self, request: HttpRequest, obj: Case | None = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)
         if user_confined_department_id(request.user) is None:
@@ -424,7 +452,16 @@ class ApprovalAdmin(ViewOnlyAdmin):
     """
 
     department_lookup = "department"
-    list_display = ("tracking_no", "item", "department", "state", "sla", "due_date", "decided_at")
+    list_display = (
+        "tracking_no",
+        "item",
+        "department",
+        "state",
+        "sla",
+        "registry_override",
+        "due_date",
+        "decided_at",
+    )
     list_filter = ("state", "sla_colour", "department")
     list_select_related = ("case", "item", "department")
     search_fields = ("^case__tracking_no",)
@@ -452,8 +489,15 @@ class ApprovalAdmin(ViewOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Approval]:
         return (
-            super().get_queryset(request).select_related("case", "item", "department", "decided_by")
+            super()
+            .get_queryset(request)
+            .select_related("case", "item", "department", "decided_by")
+            .annotate(has_registry_override=registry_override_exists("case_id"))
         )
+
+    @admin.display(description=_("改动共享数据"), boolean=True)
+    def registry_override(self, approval: Approval) -> bool:
+        return bool(getattr(approval, "has_registry_override", False))
 
     def get_ordering(self, request: HttpRequest) -> list[Any]:
         return approval_urgency_ordering()
@@ -523,6 +567,13 @@ class ApprovalAdmin(ViewOnlyAdmin):
             decisions = self.allowed_decisions(request, obj)
             context.update(
                 {
+                    # Prominent on the page: what intake changed against the registries.
+                    # The deciding department's reviewers read the values in full.
+                    "registry_overrides": case_registry_overrides(
+                        case=obj.case,
+                        in_full=is_reviewer_of(request.user, obj.department_id),
+                        item_codes={obj.item.code},
+                    ),
                     "approval_checks": self.checks_for_display(request, obj),
                     "approval_materials": list(approval_materials(approval=obj)),
                     "may_download_files": is_reviewer_of(request.user, obj.department_id),
@@ -865,7 +916,7 @@ class CaseEventAdmin(ViewOnlyAdmin):
         "actor_department",
         "actor_label",
         "note",
-        "data",
+        "data_display",
         "is_public",
         "created_at",
     )
@@ -878,7 +929,23 @@ class CaseEventAdmin(ViewOnlyAdmin):
     def get_readonly_fields(
         self, request: HttpRequest, obj: models.Model | None = None
     ) -> tuple[str, ...]:
-        return (*super().get_readonly_fields(request, obj), "event", "transition")
+        return (*super().get_readonly_fields(request, obj), "event", "transition", "data_display")
+
+    @admin.display(description=_("数据"))
+    def data_display(self, event: CaseEvent) -> str:
+        """The event's data; an override's values masked (the audit trail's readers are
+        supervisors, who need not read a person's name in full)."""
+        data = event.data
+        if event.name == REGISTRY_OVERRIDE_EVENT and isinstance(data, dict) and event.case_id:
+            kind = event.case.applicant.kind
+            data = {
+                **data,
+                **{
+                    key: override_value_masked(data=data, value=str(data.get(key) or ""), kind=kind)
+                    for key in ("registry_value", "typed_value")
+                },
+            }
+        return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
 
     @admin.display(description=_("事件"), ordering="name")
     def event(self, event: CaseEvent) -> str:

@@ -23,6 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -240,3 +242,43 @@ def _head_execute(cursor: Any, move: tuple[str, list[Any]]) -> bool:
     """Run a head move on its own. True if the head moved."""
     cursor.execute(*move)
     return cursor.rowcount == 1
+
+
+# --- Rows removed on purpose: retention ---------------------------------------------------
+#
+# Personal-data retention (the ``privacy`` app) deletes data-access log rows once their
+# period is over. A removed range would break the chain at the next row, so whoever removes
+# rows records each removed range of a chain (its first and last position, the hash before
+# it and the hash of its last row), and the verification skips a range only where it links
+# exactly: the row after it must carry the range's last hash, so a range recorded over rows
+# that are still there, or rows removed without a record, still show as broken. This
+# module keeps only the interface, so that ``cases`` never imports the app that removes.
+
+
+@dataclass(frozen=True)
+class ChainGap:
+    """Positions ``first_position``..``last_position`` of one chain were removed on purpose."""
+
+    first_position: int
+    last_position: int
+    previous_hash: str  # the hash of the row before the range (its first row's previous_hash)
+    last_hash: str  # the row_hash of the range's last row
+
+    @property
+    def rows(self) -> int:
+        return self.last_position - self.first_position + 1
+
+
+# Functions that give the recorded gaps of one chain (by ``chain_head_name``); registered
+# by the app that removes rows, in its ``AppConfig.ready()``.
+_GAP_SOURCES: list[Callable[[str], Iterable[ChainGap]]] = []
+
+
+def chain_gap_source_register(source: Callable[[str], Iterable[ChainGap]]) -> None:
+    if source not in _GAP_SOURCES:
+        _GAP_SOURCES.append(source)
+
+
+def chain_gaps(name: str) -> dict[int, ChainGap]:
+    """The removed ranges of one chain, by their first position."""
+    return {gap.first_position: gap for source in _GAP_SOURCES for gap in source(name)}

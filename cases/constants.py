@@ -215,11 +215,15 @@ CASE_DUE_DATE_OPEN_STATES = [
     CaseState.SUSPENDED,
 ]
 
+# A registry-provided value of the case replaced, with a reason (cases.services.overrides).
+REGISTRY_OVERRIDE_EVENT = "registry_override"
+
 # What the timeline's other events are called: notes, system steps, colour changes.
 EVENT_LABELS = {
     "create": _("创建办件"),
     "agent_acting": _("代办员代办"),
     "id_check_override": _("确认校验码例外"),
+    "registry_override": _("改动共享数据登记的信息"),
     "material_upload": _("提交材料扫描件"),
     "evidence_declined": _("申请人选择提交纸质材料"),
     "online_submit": _("网上提交"),

@@ -5,6 +5,14 @@ class CaseError(Exception):
     """Base of every domain error of ``cases``: its message is fit to show a user."""
 
 
+class ApplicantInputError(CaseError):
+    """Bad applicant input; ``field`` names the input it is about."""
+
+    def __init__(self, message: str, *, field: str = "id_number") -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class InvalidTransitionError(CaseError):
     """The transition is not allowed from the object's current state, or its condition fails."""
 

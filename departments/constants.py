@@ -62,3 +62,4 @@ class Role(models.TextChoices):
     REVIEWER = "reviewer", _("部门审批人员")
     SUPERVISOR = "supervisor", _("电子监察人员")
     DEPARTMENT_SYSTEM = "department_system", _("部门业务系统")
+    LOTTERY_OFFICER = "lottery_officer", _("指标摇号管理人员")

@@ -30,6 +30,7 @@ urlpatterns = [
     path("supervision/", include("supervision.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("operations.urls")),  # /health/ and /metrics
 ]
 
 # Uploaded materials and signed certificates are never served as plain files, not

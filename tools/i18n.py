@@ -34,6 +34,8 @@ PYTHON_DIRECTORIES = (
     "departments",
     "onewindow",
     "operations",
+    "privacy",
+    "sharing",
     "supervision",
 )
 TEMPLATE_SUFFIXES = (".html", ".txt")

@@ -171,6 +171,91 @@ def postgres_server(*settings: str) -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
+class PostgresServer:
+    """A PostgreSQL cluster on a free loopback port that can be restarted on the same port
+    and data directory (a database outage: every connection is broken, nothing is lost)."""
+
+    def __init__(self, *settings: str) -> None:
+        ensure_packages("postgres")
+        bin_dir = postgres_bin_dir()
+        assert bin_dir is not None
+        self.bin_dir = bin_dir
+        self.settings = settings
+        self.base = Path(tempfile.mkdtemp(prefix="onewindow-pg-"))
+        self.data = self.base / "data"
+        if os.geteuid() == 0:
+            user = pwd.getpwnam("postgres")
+            os.chown(self.base, user.pw_uid, user.pw_gid)
+        self.port = free_port()
+        self.url = f"postgres://onewindow@127.0.0.1:{self.port}/onewindow"
+        self.process: subprocess.Popen | None = None
+        subprocess.run(
+            _as_postgres_user(
+                [str(bin_dir / "initdb"), "-D", str(self.data), "-U", "onewindow", "--auth=trust",
+                 "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            _as_postgres_user(
+                [str(self.bin_dir / "postgres"), "-D", str(self.data), "-p", str(self.port),
+                 "-k", str(self.base), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+                 "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                 "-c", "max_connections=300",
+                 *[part for setting in self.settings for part in ("-c", setting)]]
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.base / "postgres.log", "a"),  # noqa: SIM115 - lives as long as the server
+        )  # fmt: skip
+        _wait_for_port(self.port)
+
+    def create_database(self) -> None:
+        subprocess.run(
+            _as_postgres_user(
+                [str(self.bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
+                 "-U", "onewindow", "onewindow"]
+            ),
+            check=True,
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        """A fast shutdown (``pg_ctl stop -m fast``): open transactions are rolled back,
+        every session is cut. (A signal to the ``runuser`` wrapper would not reach it.)"""
+        if self.process is not None:
+            subprocess.run(
+                _as_postgres_user(
+                    [str(self.bin_dir / "pg_ctl"), "stop", "-D", str(self.data), "-m", "fast", "-s"]
+                ),
+                check=False,
+            )
+            self.process.wait(timeout=60)
+            self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def postgres_server_handle(*settings: str) -> Iterator[PostgresServer]:
+    """Start a PostgreSQL cluster with an empty ``onewindow`` database; yield it, so the
+    caller can restart it (``url`` is its ``DATABASE_URL``)."""
+    server = PostgresServer(*settings)
+    try:
+        server.start()
+        server.create_database()
+        yield server
+    finally:
+        server.remove()
+
+
 class RedisServer:
     """A Redis server on a free loopback port, without persistence, that can be restarted
     on the same port (a broker outage: every queued message is lost)."""

@@ -21,6 +21,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import generics, serializers, status
@@ -43,6 +44,7 @@ from ..exceptions import (
 )
 from ..models import Approval
 from ..selectors import DEPARTMENT_BOUND_ROLES, approval_queue, user_confined_department_id
+from ..selectors.overrides import case_registry_overrides, registry_override_events
 from ..services.decisions import ApprovalDecision, DecisionInvalidError, approval_decide
 from ..services.review import DecisionReasonRequiredError
 
@@ -125,6 +127,26 @@ class CheckResultSerializer(serializers.Serializer):
     )
 
 
+class RegistryOverrideSerializer(serializers.Serializer):
+    """A registry-provided value of the case that intake replaced, with its reason."""
+
+    at = serializers.DateTimeField()
+    actor = serializers.CharField()
+    field = serializers.CharField(
+        help_text=gettext_lazy(
+            "改动的字段：申请人的 name、address、legal_representative，或申请表字段"
+        )
+    )
+    label = serializers.CharField()
+    item = serializers.CharField(help_text=gettext_lazy("申请表字段所属事项代码；申请人信息为空"))
+    registry = serializers.CharField(help_text=gettext_lazy("登记该值的共享数据库代码"))
+    registry_value = serializers.CharField(
+        help_text=gettext_lazy("共享数据库登记的值（证照以此为准）")
+    )
+    typed_value = serializers.CharField(help_text=gettext_lazy("受理时改填的值"))
+    reason = serializers.CharField()
+
+
 class ApprovalSerializer(serializers.ModelSerializer):
     tracking_no = serializers.CharField(source="case.tracking_no", read_only=True)
     item = serializers.CharField(
@@ -133,6 +155,12 @@ class ApprovalSerializer(serializers.ModelSerializer):
     item_name = serializers.CharField(source="item.name", read_only=True)
     department = serializers.CharField(source="department.code", read_only=True)
     checks = CheckResultSerializer(many=True, read_only=True)
+    registry_overrides = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "受理时改动的共享数据登记信息（有则本案事项不秒批，须人工审查；证照仍载登记信息）。"
+            "本部门以外的读者看到的个人信息已打码"
+        )
+    )
 
     class Meta:
         model = Approval
@@ -146,11 +174,22 @@ class ApprovalSerializer(serializers.ModelSerializer):
             "due_date",
             "sla_colour",
             "checks",
+            "registry_overrides",
             "decided_at",
             "decision_note",
             "supplement_materials",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(RegistryOverrideSerializer(many=True))
+    def get_registry_overrides(self, approval: Approval) -> list[dict[str, Any]]:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        # The deciding department reads the values in full; a supervisor, masked.
+        in_full = user is not None and user_confined_department_id(user) == approval.department_id
+        return case_registry_overrides(
+            case=approval.case, in_full=in_full, item_codes={approval.item.code}
+        )
 
 
 class DecisionSerializer(serializers.Serializer):
@@ -224,9 +263,13 @@ class ApprovalListView(generics.ListAPIView):
     pagination_class = ApprovalPagination
 
     def get_queryset(self) -> Any:
-        return approval_queue(
-            department_id=user_confined_department_id(self.request.user),
-            states=_states_requested(self.request),
+        return (
+            approval_queue(
+                department_id=user_confined_department_id(self.request.user),
+                states=_states_requested(self.request),
+            )
+            .select_related("case__applicant")
+            .prefetch_related(registry_override_events())
         )
 
 
@@ -303,4 +346,4 @@ class ApprovalDecisionView(APIView):
                 {"detail": str(error), "state": current}, status=status.HTTP_409_CONFLICT
             )
         fresh = approval_queue(department_id=None).get(pk=approval.pk)
-        return Response(ApprovalSerializer(fresh).data)
+        return Response(ApprovalSerializer(fresh, context={"request": request}).data)

@@ -46,8 +46,9 @@ from ..services.intake import (
     case_material_upload,
     intake_start,
 )
+from ..services.overrides import OVERRIDE_REASON_MAX_LENGTH
 
-APPLICANT_FIELDS = {"id_type", "id_number", "name", "phone", "address"}
+APPLICANT_FIELDS = {"id_type", "id_number", "name", "phone", "address", "override_reason"}
 
 
 class IsWindowStaff(permissions.BasePermission):
@@ -99,6 +100,20 @@ class ApplicantInSerializer(serializers.Serializer):
     name = TextField(max_length=200, required=False, allow_blank=True, default="")
     phone = TextField(max_length=20, required=False, allow_blank=True, default="")
     address = TextField(max_length=300, required=False, allow_blank=True, default="")
+    # Not trimmed: the service tells a reason of only spaces from none at all.
+    override_reason = TextField(
+        max_length=OVERRIDE_REASON_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text=gettext_lazy(
+            "name 或 address 与共享数据库（人口库、法人库）登记的不一致时必填：为什么不采用"
+            "登记信息。改动将记录并显示给审批人员，本案事项不再秒批，证照仍载登记信息。"
+            "不一致而未填写（或只有空格）时返回 400，错误在 applicant.name / "
+            "applicant.address（或 applicant.override_reason）上，不建立办件。"
+        ),
+    )
 
 
 class CaseCreateSerializer(serializers.Serializer):
@@ -227,7 +242,23 @@ class CaseCreateView(APIView):
                     "channel": "window",
                 },
                 request_only=True,
-            )
+            ),
+            # The clerk types a name other than the registry's, and says why: the case
+            # is opened, the change recorded, and its items wait for a reviewer.
+            OpenApiExample(
+                "名称与登记不一致并说明理由",
+                value={
+                    "applicant": {
+                        "id_type": "uscc",
+                        "id_number": "91510104MA6CX00013",
+                        "name": "成都示例餐饮管理有限公司",
+                        "override_reason": "企业已于上周核准更名，法人库尚未同步，申请人出示了核准通知书",
+                    },
+                    "items": ["A002"],
+                    "channel": "window",
+                },
+                request_only=True,
+            ),
         ],
     )
     def post(self, request: Request) -> Response:
@@ -251,6 +282,7 @@ class CaseCreateView(APIView):
                 user=request.user,
                 idempotency_key=key,
                 applicant_present=data["channel"] == Channel.WINDOW,
+                override_reason=data["applicant"]["override_reason"],
             )
         except CaseError as error:
             return _error(error)

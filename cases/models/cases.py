@@ -74,6 +74,14 @@ class Case(ConcurrentTransitionMixin, models.Model):
         blank=True,
         help_text=_("按事项代码存放的申请表字段值，多数由共享数据预填。"),
     )
+    # What the registries said when intake prefilled the case: the certificate carries
+    # these values, not what was typed, and a change to one needs a recorded reason.
+    registry_prefill = models.JSONField(
+        _("共享数据登记信息"),
+        default=dict,
+        blank=True,
+        help_text=_("受理预填时共享数据库登记的申请人信息和申请表字段值。"),
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

@@ -14,7 +14,8 @@ class Job(models.Model):
     The outbox of DESIGN.md §4.6: Celery only carries a job's id; the row says
     what is left to do. ``key`` is unique, so the same work is never queued
     twice; a sweeper re-publishes rows whose message was lost (a broker restart)
-    or whose worker died (an expired lease).
+    or whose worker died (an expired lease). ``published_at`` is the "queued" marker: set
+    when its message is sent, cleared when a worker claims it or the send failed.
     """
 
     kind = models.CharField(_("类别"), max_length=50)
@@ -27,6 +28,9 @@ class Job(models.Model):
     next_try_at = models.DateTimeField(_("下次执行时间"), default=timezone.now)
     published_at = models.DateTimeField(_("最近投递时间"), null=True, blank=True)
     lease_until = models.DateTimeField(_("执行租约到期"), null=True, blank=True)
+    # Which try of which message holds the running job (``<task id>/<try>``): a retry of
+    # the same message may take over what an earlier try held when the database went away.
+    claimed_by = models.CharField(_("执行者"), max_length=80, blank=True, default="")
     last_error = models.TextField(_("最近错误"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

@@ -23,6 +23,13 @@ from ..constants import ApplicantKind, ApprovalState, EventKind, VerificationOut
 from ..exceptions import ConcurrentTransitionError, InvalidTransitionError
 from ..models import Approval
 from .jobs import RunningJob, job_done_in_this_transaction
+from .overrides import (
+    APPLICANT_REGISTRY_KIND,
+    CERTIFIED_APPLICANT_FIELDS,
+    applicant_field_label,
+    applicant_registry_values,
+    case_has_registry_override,
+)
 from .review import approval_after_approved
 from .sharing import RegistryReadRequest, purpose_text, registry_reads
 from .transitions import run_transition
@@ -100,19 +107,46 @@ def approval_check(*, approval: Approval) -> list[dict[str, Any]]:
         ]
     )
     results = []
+    own_kind = APPLICANT_REGISTRY_KIND[applicant.kind]
     for registry, reading in zip(registries, readings, strict=True):
         rule = CHECK_RULES[registry.kind][1]
         passed = reading.outcome == VerificationOutcome.OK and rule(reading.data or {})
-        results.append(
-            {
-                "registry": registry.code,
-                "registry_name": registry.name,
-                "outcome": reading.outcome,
-                "passed": passed,
-                "verification": reading.verification.pk,
+        result = {
+            "registry": registry.code,
+            "registry_name": registry.name,
+            "outcome": reading.outcome,
+            "passed": passed,
+            "verification": reading.verification.pk,
+        }
+        if registry.kind == own_kind and reading.outcome == VerificationOutcome.OK:
+            # The registry verified the applicant: what it says of them is what their
+            # certificate will say (``certificate_subject``).
+            subject = applicant_registry_values(kind=applicant.kind, record=reading.data or {})
+            result["subject"] = {
+                name: subject[name] for name in CERTIFIED_APPLICANT_FIELDS if name in subject
             }
-        )
+        results.append(result)
     return results
+
+
+def approval_hold_reasons(*, approval: Approval, checks: list[dict[str, Any]]) -> list[str]:
+    """Why an approval that could be granted automatically waits for a reviewer instead:
+    a registry-provided value of the case was replaced (with a reason), or the registry
+    the checks just read names the applicant differently from the case."""
+    reasons = []
+    if case_has_registry_override(case_id=approval.case_id):
+        reasons.append(_("受理时改动了共享数据登记的申请人信息或申请表，须人工审查。"))
+    applicant = approval.case.applicant
+    for check in checks:
+        for name, value in (check.get("subject") or {}).items():
+            # A detail missing on the applicant is filled from the registry, not a difference.
+            held_value = str(getattr(applicant, name, "") or "").strip()
+            if held_value and held_value != value:
+                reasons.append(
+                    _("「%(field)s」与%(registry)s登记的不一致，须人工审查。")
+                    % {"field": applicant_field_label(name), "registry": check["registry_name"]}
+                )
+    return reasons
 
 
 def approval_run_checks(*, approval_id: int, running_job: RunningJob | None = None) -> Approval:
@@ -127,9 +161,10 @@ def approval_run_checks(*, approval_id: int, running_job: RunningJob | None = No
         return approval
     checks = approval_check(approval=approval)
     all_passed = all(check["passed"] for check in checks)
+    held = approval_hold_reasons(approval=approval, checks=checks) if all_passed else []
     try:
         with transaction.atomic():
-            if approval.item.auto_decide and all_passed:
+            if approval.item.auto_decide and all_passed and not held:
                 approval = run_transition(
                     approval,
                     "auto_approve",
@@ -141,7 +176,11 @@ def approval_run_checks(*, approval_id: int, running_job: RunningJob | None = No
                 approval_after_approved(approval=approval, running_job=running_job)
             else:
                 approval = run_transition(
-                    approval, "start_review", actor_label="system", checks=checks
+                    approval,
+                    "start_review",
+                    actor_label="system",
+                    note="".join(held),
+                    checks=checks,
                 )
             # Run as an outbox job: the decision and the job's "done" commit together.
             job_done_in_this_transaction(running_job=running_job)

@@ -17,7 +17,45 @@ from onewindow.precompiled import row_insert
 from ..constants import ApplicantKind, HolderKind
 from ..models import Approval, Case, Certificate
 from .numbers import sequence_next
+from .overrides import CERTIFIED_APPLICANT_FIELDS
 from .transitions import run_transition
+
+
+def certificate_subject(*, approval: Approval) -> dict[str, Any]:
+    """What the certificate says of its holder: the registry's record when a registry
+    verified the applicant — in this approval's checks (the latest read), else at
+    intake's prefill — and only otherwise the details on the applicant. A typed
+    name never reaches a certificate over the registry's (issue 19).
+
+    ``holder_verified_by`` names the registry and the read the values came from."""
+    applicant = approval.case.applicant
+    source: dict[str, Any] = {}
+    values: dict[str, str] = {}
+    for check in approval.checks or []:
+        if isinstance(check, dict) and check.get("subject"):
+            values = dict(check["subject"])
+            source = {"registry": check.get("registry"), "verification": check.get("verification")}
+            break
+    if not values:
+        prefill = approval.case.registry_prefill or {}
+        registry_values = prefill.get("applicant") or {}
+        values = {
+            name: registry_values[name]
+            for name in CERTIFIED_APPLICANT_FIELDS
+            if registry_values.get(name)
+        }
+        if values:
+            source = {
+                "registry": prefill.get("registry"),
+                "verification": prefill.get("verification"),
+            }
+    subject: dict[str, Any] = {"holder_name": values.get("name") or applicant.name}
+    legal_representative = values.get("legal_representative") or applicant.legal_representative
+    if applicant.kind == ApplicantKind.ORGANISATION and legal_representative:
+        subject["legal_representative"] = legal_representative
+    if source:
+        subject["holder_verified_by"] = source
+    return subject
 
 
 def certificate_create_for_approval(*, approval: Approval) -> Certificate | None:
@@ -59,7 +97,7 @@ def certificate_create_for_approval(*, approval: Approval) -> Certificate | None
         case=approval.case,
         valid_from=today,
         valid_until=valid_until,
-        data={"item": item.code, "item_name": item.name, "holder_name": applicant.name},
+        data={"item": item.code, "item_name": item.name, **certificate_subject(approval=approval)},
     )
     row_insert(certificate)
     # Rendered and sealed by a task once this row commits.

@@ -7,9 +7,10 @@ published to Celery; the worker claims the row with one conditional UPDATE
 and marks it done — or back to pending with a later ``next_try_at``.
 
 Nothing depends on the broker keeping a message: ``jobs_sweep`` (Celery beat,
-every half minute) re-publishes pending jobs whose message is older than
-``JOB_REPUBLISH_SECONDS`` and running jobs whose lease expired (their worker
-died). Handlers are idempotent, so a job run twice changes nothing.
+every 5 s) re-publishes running jobs whose lease expired (their worker died) and
+pending jobs whose message is known to be gone — but never a job that is queued and
+unclaimed (see ``jobs_sweep``). Handlers are idempotent, so a job run twice changes
+nothing.
 
 What runs a job is one table of functions, ``JOB_HANDLERS`` (kind → handler), filled
 by each app's ``AppConfig.ready()`` through ``job_handler_register``: a reader (and
@@ -30,13 +31,13 @@ import datetime as dt
 import inspect
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from ..constants import JobState
@@ -61,6 +62,10 @@ JOB_HANDLERS: dict[str, JobHandler] = {}
 # Sends one job's id to a Celery queue (``None``: the default queue).
 JobPublisher = Callable[[int, str | None], None]
 _publisher: JobPublisher | None = None
+
+# How many messages wait in a Celery queue (``None``: the default queue).
+QueueCounter = Callable[[str | None], int]
+_queue_counter: QueueCounter | None = None
 
 # Seconds to wait before the n-th retry (the last value repeats).
 RETRY_DELAYS = (10, 30, 60, 300, 900, 3600)
@@ -107,8 +112,29 @@ def job_publisher_register(publisher: JobPublisher | None) -> JobPublisher | Non
     return previous
 
 
+def job_queue_counter_register(counter: QueueCounter | None) -> QueueCounter | None:
+    """Set the function that tells how many messages wait in a queue (the sweeper's way
+    to see that messages were lost); returns the one it replaces."""
+    global _queue_counter
+    previous, _queue_counter = _queue_counter, counter
+    return previous
+
+
 def _publish(jobs: list[tuple[int, str]], *, robust: bool = False) -> None:
-    """Send ``(id, kind)`` jobs to their queues; ``robust`` logs a failed send instead of raising."""
+    """Send ``(id, kind)`` jobs to their queues; ``robust`` logs a failed send instead of
+    raising, and clears the job's "queued" marker, so the sweeper sends it again."""
+    unsent = []
+    try:
+        _publish_each(jobs, robust=robust, unsent=unsent)
+    finally:
+        if unsent:
+            try:
+                Job.objects.filter(pk__in=unsent, state=JobState.PENDING).update(published_at=None)
+            except DatabaseError:
+                logger.exception("could not mark %s jobs as unsent", len(unsent))
+
+
+def _publish_each(jobs: list[tuple[int, str]], *, robust: bool, unsent: list[int]) -> None:
     for job_id, kind in jobs:
         handler = JOB_HANDLERS.get(kind)
         queue = handler.queue if handler is not None else None
@@ -117,6 +143,7 @@ def _publish(jobs: list[tuple[int, str]], *, robust: bool = False) -> None:
                 raise RuntimeError("no job publisher registered (is the cases app installed?)")
             _publisher(job_id, queue)
         except Exception:
+            unsent.append(job_id)
             if not robust:
                 raise
             # The row stays pending; the next sweep tries again.
@@ -130,6 +157,8 @@ class _WorkerRun:
 
     kept: list[Job] = field(default_factory=list)
     is_open: bool = True
+    # Who claims in this run (``<task id>/<try>``; empty outside a worker).
+    run_id: str = ""
 
 
 class RunningJob:
@@ -185,7 +214,8 @@ def job_enqueue(
         # This worker runs it next, after commit: the row is written already claimed
         # by that run (its first attempt, under a lease), so running it costs no claim.
         # If the worker dies first, the lease runs out and the sweeper publishes it.
-        job.state, job.attempts = JobState.RUNNING, 1
+        job.state, job.attempts, job.published_at = JobState.RUNNING, 1, None
+        job.claimed_by = running_job.worker_run.run_id
         job.lease_until = now + dt.timedelta(seconds=settings.JOB_LEASE_SECONDS)
     try:
         # The savepoint keeps a clash from aborting the caller's transaction.
@@ -215,16 +245,26 @@ def _retry_delay(attempts: int) -> dt.timedelta:
 _CLAIM_COLUMNS = ("id", "kind", "key", "payload", "attempts")
 
 
-def _job_claim(*, job_id: int, now: dt.datetime) -> Job | None:
-    """Take the job if it is due, or if its worker's lease ran out: one conditional
-    ``UPDATE ... RETURNING``, so of two deliveries of one message only one wins. Plain
-    SQL: ``QuerySet.update()`` answers a count, not the row it changed."""
+def _job_claim(
+    *, job_id: int, now: dt.datetime, run_id: str = "", earlier_run_ids: Sequence[str] = ()
+) -> Job | None:
+    """Take the job if it is due, if its worker's lease ran out, or if an earlier try of
+    this same message holds it (``earlier_run_ids``: that try met a database outage and
+    could not write back that it let go): one conditional ``UPDATE ... RETURNING``, so of
+    two deliveries of one message only one wins. The claim clears the "queued" marker
+    (``published_at``): the message is taken. Plain SQL: ``QuerySet.update()`` answers a
+    count, not the row it changed."""
     quote = connection.ops.quote_name
     table = quote(Job._meta.db_table)
     lease_until = now + dt.timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    taken_over = ""
+    if earlier_run_ids:
+        marks = ", ".join(["%s"] * len(earlier_run_ids))
+        taken_over = f" OR (state = %s AND claimed_by IN ({marks}))"
     sql = (
-        f"UPDATE {table} SET state = %s, attempts = attempts + 1, lease_until = %s, updated_at = %s "
-        f"WHERE id = %s AND ((state = %s AND next_try_at <= %s) OR (state = %s AND lease_until < %s)) "
+        f"UPDATE {table} SET state = %s, attempts = attempts + 1, lease_until = %s, updated_at = %s, "
+        f"claimed_by = %s, published_at = NULL "
+        f"WHERE id = %s AND ((state = %s AND next_try_at <= %s) OR (state = %s AND lease_until < %s){taken_over}) "
         f"RETURNING {', '.join(quote(column) for column in _CLAIM_COLUMNS)}"
     )
     field = Job._meta.get_field
@@ -232,12 +272,15 @@ def _job_claim(*, job_id: int, now: dt.datetime) -> Job | None:
         JobState.RUNNING,
         field("lease_until").get_db_prep_value(lease_until, connection),
         field("updated_at").get_db_prep_value(now, connection),
+        run_id,
         job_id,
         JobState.PENDING,
         field("next_try_at").get_db_prep_value(now, connection),
         JobState.RUNNING,
         field("lease_until").get_db_prep_value(now, connection),
     ]
+    if earlier_run_ids:
+        params += [JobState.RUNNING, *earlier_run_ids]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -266,20 +309,38 @@ def _job_done(*, job: Job, finished: dt.datetime) -> None:
     )
 
 
-def job_run(*, job_id: int) -> Job | None:
+def job_run(*, job_id: int, run_id: str = "", earlier_run_ids: Sequence[str] = ()) -> Job | None:
     """Claim the job and run its handler, then the follow-ups it kept for this worker
     (see ``job_handler_register``). Returns the job, or ``None`` when someone else holds
-    it, it is done, or it is not due yet (a duplicate message changes nothing)."""
-    worker_run = _WorkerRun()
+    it, it is done, or it is not due yet (a duplicate message changes nothing).
+
+    ``run_id`` names this try of the message; ``earlier_run_ids`` its earlier tries. A
+    retry after a database outage (onewindow/celery.py) takes over the job they held and
+    releases the follow-ups they kept, instead of waiting out their lease (minutes)."""
+    worker_run = _WorkerRun(run_id=run_id)
+    if earlier_run_ids:
+        _job_release(
+            jobs=list(
+                Job.objects.filter(state=JobState.RUNNING, claimed_by__in=list(earlier_run_ids))
+                .exclude(pk=job_id)
+                .only("pk", "kind")
+            )
+        )
     try:
-        job = _job_claim(job_id=job_id, now=timezone.now())
+        job = _job_claim(
+            job_id=job_id, now=timezone.now(), run_id=run_id, earlier_run_ids=earlier_run_ids
+        )
         if job is not None:
             _job_run_claimed(job=job, worker_run=worker_run)
         while worker_run.kept:
             _job_run_claimed(job=worker_run.kept.pop(0), worker_run=worker_run)
     except BaseException:
-        # Whatever was kept for this worker is released and goes through the broker.
-        _job_release(jobs=worker_run.kept)
+        # Whatever was kept for this worker is released and goes through the broker. With
+        # the database gone that fails too; the message's retry releases them then.
+        try:
+            _job_release(jobs=worker_run.kept)
+        except DatabaseError:
+            logger.exception("could not release %s kept jobs", len(worker_run.kept))
         raise
     finally:
         worker_run.is_open = False
@@ -290,8 +351,14 @@ def _job_release(*, jobs: list[Job]) -> None:
     """Kept follow-ups this worker will not run: back to pending, then published."""
     if not jobs:
         return
+    now = timezone.now()
     Job.objects.filter(pk__in=[job.pk for job in jobs], state=JobState.RUNNING).update(
-        state=JobState.PENDING, attempts=0, lease_until=None, updated_at=timezone.now()
+        state=JobState.PENDING,
+        attempts=0,
+        lease_until=None,
+        claimed_by="",
+        published_at=now,
+        updated_at=now,
     )
     _publish([(job.pk, job.kind) for job in jobs], robust=True)
 
@@ -320,14 +387,21 @@ def _job_run_claimed(*, job: Job, worker_run: _WorkerRun) -> Job:
     except Exception as error:
         finished = timezone.now()
         gave_up = job.attempts >= settings.JOB_MAX_ATTEMPTS
-        Job.objects.filter(pk=job.pk, state=JobState.RUNNING, attempts=job.attempts).update(
-            state=JobState.FAILED if gave_up else JobState.PENDING,
-            next_try_at=finished + _retry_delay(job.attempts),
-            lease_until=None,
-            last_error=f"{type(error).__name__}: {error}"[:2000],
-            updated_at=finished,
-        )
         logger.exception("job %s failed (attempt %s)", job.key, job.attempts)
+        try:
+            # Its message was taken (the claim cleared ``published_at``): the sweeper
+            # sends it again once ``next_try_at`` comes.
+            Job.objects.filter(pk=job.pk, state=JobState.RUNNING, attempts=job.attempts).update(
+                state=JobState.FAILED if gave_up else JobState.PENDING,
+                next_try_at=finished + _retry_delay(job.attempts),
+                lease_until=None,
+                last_error=f"{type(error).__name__}: {error}"[:2000],
+                updated_at=finished,
+            )
+        except DatabaseError:
+            # The database is gone (the handler's error was that, most likely): the job
+            # stays claimed by this try, and the message's retry takes it over.
+            logger.exception("could not record the failure of job %s", job.key)
         raise
     if not running_job.is_done_committed:
         _job_done(job=job, finished=timezone.now())
@@ -335,18 +409,35 @@ def _job_run_claimed(*, job: Job, worker_run: _WorkerRun) -> Job:
 
 
 def jobs_sweep(*, now: dt.datetime | None = None, limit: int = 5000) -> int:
-    """Re-publish jobs whose message may be lost. Returns how many were published."""
+    """Re-publish jobs whose message is gone. Returns how many were published.
+
+    A job whose message is queued and not yet claimed is left alone however old it is:
+    with no worker on its queue (no ``documents`` worker, say) it waits there, and sending
+    it again every sweep only piled up duplicates (1,200 PDF jobs republished on each
+    sweep). ``published_at`` is the "queued" marker: set when the message is sent,
+    cleared when a worker claims the job or the send failed. Republished are:
+
+    * running jobs whose lease ran out (their worker died);
+    * pending jobs that are due and not queued: the send failed, or a failed run put
+      the job back for a later try (its message was consumed);
+    * queued jobs whose messages the broker lost (a Redis restart without persistence).
+      The broker says how many messages wait in each queue (kombu's passive
+      ``queue_declare``, the supported way to ask, through ``job_queue_counter_register``);
+      when fewer wait than jobs are queued there, the oldest queued jobs are the lost
+      ones (a queue is first in, first out, so what a broker restart spared, and what
+      was sent since, are the newest), older than ``JOB_REPUBLISH_SECONDS`` so that a
+      message a worker has just taken but not yet claimed is not counted as lost. Other
+      tasks' messages in the same queue can only hide a loss until a later sweep, and a
+      job sent twice is run once (the claim). No broker internals are read, and the
+      broker's visibility timeout (an hour) does not bound how long a message may wait.
+    """
     now = now or timezone.now()
-    stale = now - dt.timedelta(seconds=settings.JOB_REPUBLISH_SECONDS)
-    lost_message = Q(state=JobState.PENDING, next_try_at__lte=now) & (
-        Q(published_at__isnull=True) | Q(published_at__lt=stale)
-    )
+    unqueued = Q(state=JobState.PENDING, next_try_at__lte=now, published_at__isnull=True)
     dead_worker = Q(state=JobState.RUNNING, lease_until__lt=now)
     jobs = list(
-        Job.objects.filter(lost_message | dead_worker)
-        .order_by("id")
-        .values_list("pk", "kind")[:limit]
+        Job.objects.filter(unqueued | dead_worker).order_by("id").values_list("pk", "kind")[:limit]
     )
+    jobs += _jobs_lost_by_the_broker(now=now, limit=limit - len(jobs))
     if jobs:
         Job.objects.filter(pk__in=[job_id for job_id, _ in jobs]).update(published_at=now)
         _publish(jobs, robust=True)
@@ -354,12 +445,56 @@ def jobs_sweep(*, now: dt.datetime | None = None, limit: int = 5000) -> int:
     return len(jobs)
 
 
+def _jobs_lost_by_the_broker(*, now: dt.datetime, limit: int) -> list[tuple[int, str]]:
+    """The oldest queued jobs of each queue beyond the messages that wait in it."""
+    if _queue_counter is None or limit <= 0:
+        return []
+    queued = Job.objects.filter(
+        state=JobState.PENDING, published_at__isnull=False, next_try_at__lte=now
+    )
+    by_kind = dict(
+        queued.order_by()
+        .values_list("kind")
+        .annotate(count=Count("id"))
+        .values_list("kind", "count")
+    )
+    by_queue: dict[str | None, list[str]] = {}
+    for kind in by_kind:
+        handler = JOB_HANDLERS.get(kind)
+        by_queue.setdefault(handler.queue if handler is not None else None, []).append(kind)
+    stale = now - dt.timedelta(seconds=settings.JOB_REPUBLISH_SECONDS)
+    lost: list[tuple[int, str]] = []
+    for queue, kinds in sorted(by_queue.items(), key=lambda item: item[0] or ""):
+        try:
+            waiting = _queue_counter(queue)
+        except Exception:
+            # The broker is out of reach: nothing could be sent now anyway.
+            logger.exception("could not count the messages of queue %s", queue or "default")
+            return lost
+        missing = sum(by_kind[kind] for kind in kinds) - waiting
+        if missing <= 0:
+            continue
+        lost += list(
+            queued.filter(kind__in=kinds, published_at__lt=stale)
+            .order_by("published_at", "id")
+            .values_list("pk", "kind")[: min(missing, limit - len(lost))]
+        )
+        if len(lost) >= limit:
+            break
+    return lost
+
+
 def job_revive(*, job: Job) -> Job:
     """Give a finished or failed job another run from its first attempt (the reconciler's tool)."""
     now = timezone.now()
     with transaction.atomic():
         revived = Job.objects.filter(pk=job.pk, state__in=[JobState.DONE, JobState.FAILED]).update(
-            state=JobState.PENDING, attempts=0, next_try_at=now, published_at=now, updated_at=now
+            state=JobState.PENDING,
+            attempts=0,
+            next_try_at=now,
+            published_at=now,
+            claimed_by="",
+            updated_at=now,
         )
         if revived:
             transaction.on_commit(lambda: _publish([(job.pk, job.kind)], robust=True))

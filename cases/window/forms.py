@@ -13,6 +13,23 @@ from departments.constants import Role
 from departments.roles import has_role
 
 from ..constants import Channel, IdType
+from ..services.overrides import OVERRIDE_REASON_MAX_LENGTH
+
+
+def override_reason_field() -> forms.CharField:
+    """Why a value the registry provided is replaced. Not stripped: the service tells a
+    reason of only spaces from none at all."""
+    return forms.CharField(
+        label=_("改动共享数据的理由"),
+        required=False,
+        strip=False,
+        max_length=OVERRIDE_REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "姓名/名称、地址与共享数据登记的不一致时必填；改动将记录，事项转人工审查，"
+            "证照仍以登记信息为准。"
+        ),
+    )
 
 
 class IntakeStartForm(forms.Form):
@@ -35,6 +52,7 @@ class IntakeStartForm(forms.Form):
     )
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
     address = forms.CharField(label=_("地址"), max_length=300, required=False)
+    override_reason = override_reason_field()
     channel = forms.ChoiceField(label=_("渠道"), choices=Channel.choices, initial=Channel.WINDOW)
     applicant_present = forms.BooleanField(
         label=_("申请人本人在窗口"), required=False, initial=True
@@ -68,6 +86,7 @@ class ApplicantForm(forms.Form):
     name = forms.CharField(label=_("姓名/名称"), max_length=200)
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
     address = forms.CharField(label=_("地址"), max_length=300, required=False)
+    override_reason = override_reason_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

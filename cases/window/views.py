@@ -14,6 +14,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from departments.selectors import bundles_search, items_search
 from ..constants import CaseState, Channel, MaterialStatus
 from ..exceptions import CaseError
 from ..models import Case
+from ..selectors.overrides import case_registry_overrides
 from ..selectors.window import window_cases
 from ..services.intake import (
     ApplicantInputError,
@@ -145,6 +147,7 @@ def intake_new(request: HttpRequest) -> HttpResponse:
                 user=request.user,
                 idempotency_key=data["idempotency_key"],
                 applicant_present=data["applicant_present"],
+                override_reason=data["override_reason"],
             )
         except (ApplicantInputError, IntakeInputError) as error:
             # On a field the clerk can see, else above the form (a hidden field's error
@@ -172,7 +175,8 @@ def intake_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _form_sections(case: Case) -> list[dict[str, Any]]:
+def _form_sections(case: Case, *, typed: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The items' forms; ``typed``: the values a refused save sent, shown again."""
     sections = []
     for item in case.items.order_by("code"):
         values = (case.form_data or {}).get(item.code, {})
@@ -180,7 +184,9 @@ def _form_sections(case: Case) -> list[dict[str, Any]]:
             {
                 "name": spec["name"],
                 "label": spec.get("label") or spec["name"],
-                "value": values.get(spec["name"], ""),
+                "value": (typed or {}).get(
+                    f"{item.code}__{spec['name']}", values.get(spec["name"], "")
+                ),
                 "prefill": spec.get("prefill") or "",
                 "input_name": f"{item.code}__{spec['name']}",
             }
@@ -192,13 +198,26 @@ def _form_sections(case: Case) -> list[dict[str, Any]]:
     return sections
 
 
-def _case_page(request: HttpRequest, case: Case, *, applicant_form: Any = None) -> HttpResponse:
+def _case_page(
+    request: HttpRequest,
+    case: Case,
+    *,
+    applicant_form: Any = None,
+    form_error: dict[str, str] | None = None,
+    form_values: dict[str, str] | None = None,
+    form_reason: str = "",
+) -> HttpResponse:
     checklist = case_checklist(case=case)
     applicant = case.applicant
     return render(
         request,
         "window/case.html",
         {
+            # What was changed against the registries, with the reasons: the clerk
+            # made or sees the change, so the values are shown in full.
+            "registry_overrides": case_registry_overrides(case=case, in_full=True),
+            "form_error": form_error,
+            "form_reason": form_reason,
             "case": case,
             "checklist": checklist,
             "missing": [entry for entry in checklist if entry.is_missing],
@@ -211,7 +230,7 @@ def _case_page(request: HttpRequest, case: Case, *, applicant_form: Any = None) 
                     "address": applicant.address,
                 }
             ),
-            "form_sections": _form_sections(case),
+            "form_sections": _form_sections(case, typed=form_values),
             "editable": case.state in OPEN_AT_THE_WINDOW,
             "upload_form": UploadForm(),
             "uploaded_status": MaterialStatus.UPLOADED,
@@ -235,7 +254,7 @@ def applicant_save(request: HttpRequest, tracking_no: str) -> HttpResponse:
     if not form.is_valid():
         return _case_page(request, case, applicant_form=form)
     try:
-        applicant_update(applicant=case.applicant, **form.cleaned_data)
+        applicant_update(case=case, actor=request.user, **form.cleaned_data)
     except ApplicantInputError as error:
         form.add_error(error.field if error.field in form.fields else None, str(error))
         return _case_page(request, case, applicant_form=form)
@@ -252,9 +271,32 @@ def forms_save(request: HttpRequest, tracking_no: str) -> HttpResponse:
         item_code, separator, field_name = key.partition("__")
         if separator and field_name:
             by_item.setdefault(item_code, {})[field_name] = value
+    reason = request.POST.get("override_reason", "")
     try:
-        for item_code, values in by_item.items():
-            case_form_update(case=case, item_code=item_code, values=values)
+        # All items or none: a refused change to one item's field saves nothing.
+        with transaction.atomic():
+            for item_code, values in by_item.items():
+                case_form_update(
+                    case=case,
+                    item_code=item_code,
+                    values=values,
+                    override_reason=reason,
+                    actor=request.user,
+                )
+    except ApplicantInputError as error:
+        # The page again, with what was typed and the message at its field.
+        case.refresh_from_db()
+        return _case_page(
+            request,
+            case,
+            form_error={"field": error.field, "message": str(error)},
+            form_values={
+                f"{code}__{name}": value
+                for code, values in by_item.items()
+                for name, value in values.items()
+            },
+            form_reason=reason,
+        )
     except CaseError as error:
         messages.error(request, str(error))
     else:

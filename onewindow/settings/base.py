@@ -44,17 +44,22 @@ INSTALLED_APPS = [
     "two_factor",
     "axes",
     "departments",
+    "sharing",
     "cases",
     "supervision",
     "certificates",
     "citizens",
     "operations",
+    "privacy",
+    "health_check",  # its management command: manage.py health_check operations:health
 ]
 
 MIDDLEWARE = [
     # Public tracking's API skips the middlewares with nothing to do for it (and the URL
     # resolver); every other one still runs for it (citizens/middleware.py).
     "citizens.middleware.PublicTrackingMiddleware",
+    # The request id (X-Request-ID) of every log line the request and its tasks write.
+    "operations.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy (no inline script) and Permissions-Policy on every answer.
     "csp.middleware.CSPMiddleware",
@@ -72,6 +77,16 @@ MIDDLEWARE = [
     # Last, as django-axes asks: turns a locked-out sign-in into the locked-out answer.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Prometheus metrics at /metrics (operations/metrics.py): off by default (then /metrics is
+# 404 and no metrics middleware runs); when on, only for clients in the allowed networks.
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=False)
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+if METRICS_ENABLED:
+    from operations.metrics_settings import METRICS_MIDDLEWARE
+
+    # Right after the request id: they count every answer, the tracking fast path's too.
+    MIDDLEWARE[2:2] = METRICS_MIDDLEWARE
 
 # Scripts, styles, fonts and images come from this site only (static files, no CDN);
 # no inline script anywhere (static/onewindow.js carries the pages' behaviours). Inline
@@ -261,10 +276,17 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A worker that loses Redis reconnects (kombu: after 2, 4, 6... s, at most 30 s apart)
+# and never gives up; at start-up it waits for Redis too. Tasks that meet an outage are
+# retried with backoff (onewindow/celery.py, OutageRetryingTask).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # Periodic work (``celery -A onewindow beat``). Every task is idempotent, so a
 # beat that fires twice, or late, does no harm.
 CELERY_BEAT_SCHEDULE: dict = {
-    "sweep-jobs": {"task": "cases.sweep_jobs", "schedule": 30.0},
+    # Cheap (it republishes only what is lost), and it bounds the stall after a broker restart.
+    "sweep-jobs": {"task": "cases.sweep_jobs", "schedule": 5.0},
     "reconcile": {"task": "cases.reconcile", "schedule": 300.0},
     "colour-sla": {"task": "cases.colour_sla", "schedule": 900.0},
     # Administrative Licensing Law art. 32(4): no notice within 5 working days = accepted.
@@ -282,14 +304,34 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "citizens.purge_one_time_codes",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Personal data past its retention period (RETENTION_*_DAYS below) goes, nightly.
+    "apply-retention": {"task": "privacy.apply_retention", "schedule": crontab(hour=3, minute=45)},
 }
+# /health/'s worker check (operations/health.py): beat sends a heartbeat to each queue every
+# HEALTH_WORKER_HEARTBEAT_SECONDS; a queue silent longer than the maximum is unhealthy.
+HEALTH_WORKER_QUEUES = env.list("HEALTH_WORKER_QUEUES", default=["celery", "documents"])
+HEALTH_WORKER_HEARTBEAT_SECONDS = env.int("HEALTH_WORKER_HEARTBEAT_SECONDS", default=60)
+HEALTH_WORKER_MAX_SILENCE_SECONDS = env.int("HEALTH_WORKER_MAX_SILENCE_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        f"worker-heartbeat-{queue}": {
+            "task": "operations.heartbeat",
+            "schedule": float(HEALTH_WORKER_HEARTBEAT_SECONDS),
+            "args": (queue,),
+            # A heartbeat nobody consumed in time is stale: dropped, not piled up.
+            "options": {"queue": queue, "expires": float(HEALTH_WORKER_HEARTBEAT_SECONDS)},
+        }
+        for queue in HEALTH_WORKER_QUEUES
+    }
+)
 # How old those figures may be before the dashboard computes live instead (seconds).
 SUPERVISION_FIGURES_MAX_AGE = env.int("SUPERVISION_FIGURES_MAX_AGE", default=900)
 
 # The outbox (cases.Job): a running job whose worker has been silent this long is
-# taken over; a pending job whose message is this old is published again.
+# taken over; a queued job is counted as lost by the broker (fewer messages wait in its
+# queue than jobs are queued there) only once its message is this old (cases/services/jobs.py).
 JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
-JOB_REPUBLISH_SECONDS = env.int("JOB_REPUBLISH_SECONDS", default=60)
+JOB_REPUBLISH_SECONDS = env.int("JOB_REPUBLISH_SECONDS", default=10)
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=8)
 # The reconciler leaves fresh work alone for this long before it calls it stuck.
 RECONCILE_GRACE_SECONDS = env.int("RECONCILE_GRACE_SECONDS", default=120)
@@ -312,6 +354,12 @@ REGISTRY_HTTP_RETRIES = env.int("REGISTRY_HTTP_RETRIES", default=2)  # on no con
 REGISTRY_HTTP_BACKOFF = env.float("REGISTRY_HTTP_BACKOFF", default=0.5)  # seconds, doubling
 REGISTRY_HTTP_ALLOW_PLAIN_HTTP = env.bool("REGISTRY_HTTP_ALLOW_PLAIN_HTTP", default=False)
 REGISTRY_HTTP_MAX_BYTES = env.int("REGISTRY_HTTP_MAX_BYTES", default=1_000_000)
+# Batch reads of a mass check (connectors' read_many): subjects per SQL statement of a
+# local registry, and per POST <endpoint>/batch of a department's system.
+REGISTRY_BATCH_SIZE = env.int("REGISTRY_BATCH_SIZE", default=5000)
+REGISTRY_HTTP_BATCH_SIZE = env.int("REGISTRY_HTTP_BATCH_SIZE", default=1000)
+REGISTRY_HTTP_BATCH_TIMEOUT = env.float("REGISTRY_HTTP_BATCH_TIMEOUT", default=30.0)  # per attempt
+REGISTRY_HTTP_BATCH_MAX_BYTES = env.int("REGISTRY_HTTP_BATCH_MAX_BYTES", default=50_000_000)
 
 # Where the demo and production signing keys of the electronic seals live:
 # outside the repository.
@@ -365,8 +413,24 @@ DEMO_PASSWORD = "onewindow-demo"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every record carries request_id, task_id and task_name (operations/request_id.py).
+    "filters": {"request_id": {"()": "operations.request_id.RequestIdLogFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        # One JSON object a line (python-json-logger): LOG_FORMAT=json, production's default.
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(task_id)s %(task_name)s",
+            "json_ensure_ascii": False,
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env("LOG_FORMAT", default="plain"),
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -383,3 +447,16 @@ LOGGING = {
 WINDOW_DEPARTMENT_CODE = env("WINDOW_DEPARTMENT_CODE", default="O")
 # Largest scan accepted at intake, in bytes (default 20 MB).
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+
+# Personal data retention (privacy app, PIPL art. 19: kept no longer than needed). Days
+# each kind is kept; 0 keeps it without limit. README "Personal data retention" says why.
+# Uploaded files, counted from the case's end (reconsideration 60 days, litigation 6 months).
+RETENTION_MATERIAL_FILES_DAYS = env.int("RETENTION_MATERIAL_FILES_DAYS", default=365)
+# Who read my data (cases.Verification): 3 years, the civil limitation period (民法典 art. 188).
+RETENTION_DATA_ACCESS_LOG_DAYS = env.int("RETENTION_DATA_ACCESS_LOG_DAYS", default=3 * 365)
+RETENTION_SIGN_IN_CODES_DAYS = env.int("RETENTION_SIGN_IN_CODES_DAYS", default=30)
+RETENTION_TRACK_FAILURES_DAYS = env.int("RETENTION_TRACK_FAILURES_DAYS", default=7)
+# Staff sign-in logs (django-axes): at least 6 months (网络安全法 art. 21).
+RETENTION_STAFF_SIGN_IN_DAYS = env.int("RETENTION_STAFF_SIGN_IN_DAYS", default=180)
+# Rows per statement of a retention run.
+RETENTION_CHUNK_SIZE = env.int("RETENTION_CHUNK_SIZE", default=1000)

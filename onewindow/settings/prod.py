@@ -7,7 +7,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import TRUSTED_PROXIES, env
+from .base import LOGGING, TRUSTED_PROXIES, env
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY")
@@ -42,3 +42,15 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 # the site sits behind proxies of ours (TRUSTED_PROXIES), which set the header themselves.
 if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Every log line one JSON object (request_id, task_id, task_name included) for the log
+# collector; LOG_FORMAT=plain gives the text lines back.
+_log_format = env("LOG_FORMAT", default="json")
+if _log_format not in LOGGING["formatters"]:
+    raise ImproperlyConfigured(
+        f"LOG_FORMAT={_log_format!r}: use one of {', '.join(sorted(LOGGING['formatters']))}"
+    )
+LOGGING = {
+    **LOGGING,
+    "handlers": {"console": {**LOGGING["handlers"]["console"], "formatter": _log_format}},
+}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db import models
 
-from cases.audit import GENESIS_HASH, chain_head_name, row_digest
+from cases.audit import GENESIS_HASH, ChainGap, chain_gaps, chain_head_name, row_digest
 from cases.models import AuditChainHead, CaseEvent, CourierEvent, Verification
 
 AUDITED_MODELS: tuple[type[models.Model], ...] = (CaseEvent, Verification, CourierEvent)
@@ -21,6 +21,8 @@ class ChainReport:
     broken_row_id: int | None = None
     broken_position: int | None = None
     problem: str = ""
+    # Rows removed on purpose by retention (``cases.audit.chain_gaps``), skipped where they link.
+    removed: int = 0
 
     @property
     def is_intact(self) -> bool:
@@ -62,6 +64,19 @@ def _walk_chain(
 ) -> ChainReport:
     table = chain_head_name(model._meta.label_lower, chain)
     expected_position, previous_hash, rows = 1, GENESIS_HASH, 0
+    gaps = chain_gaps(table)
+    removed = 0
+
+    def skip_removed() -> None:
+        # A removed range is skipped only where it starts right here and links to the
+        # hash reached so far; the next row must then link to the range's last hash.
+        nonlocal expected_position, previous_hash, removed
+        gap: ChainGap | None = gaps.get(expected_position)
+        while gap is not None and gap.previous_hash == previous_hash:
+            removed += gap.rows
+            expected_position, previous_hash = gap.last_position + 1, gap.last_hash
+            gap = gaps.get(expected_position)
+
     # Rows are inserted under their chain's lock, so ids grow with chain positions;
     # walking by id, a row whose position was edited is itself the one named.
     in_chain = (
@@ -70,6 +85,7 @@ def _walk_chain(
         else model.objects.filter(chain=chain)
     )
     for row in in_chain.order_by("pk").iterator(chunk_size=BATCH_SIZE):
+        skip_removed()
         problem = ""
         if row.chain_position != expected_position:
             problem = (
@@ -88,24 +104,29 @@ def _walk_chain(
                 broken_row_id=row.pk,
                 broken_position=row.chain_position,
                 problem=problem,
+                removed=removed,
             )
         rows += 1
         expected_position += 1
         previous_hash = row.row_hash
+    skip_removed()
+    last_position = expected_position - 1  # rows present plus rows removed by retention
     head_position = head.position if head else 0
     head_hash = head.last_hash if head else GENESIS_HASH
-    if head_position != rows or head_hash != previous_hash:
+    if head_position != last_position or head_hash != previous_hash:
         return ChainReport(
             table=table,
             rows=rows,
             head_hash=previous_hash,
-            broken_position=rows + 1 if head_position > rows else None,
+            broken_position=last_position + 1 if head_position > last_position else None,
             problem=(
                 f"chain head says {head_position} rows ending in {head_hash[:12]}…, "
-                f"the table holds {rows} ending in {previous_hash[:12]}…: rows removed at the end"
+                f"the table holds {last_position} ending in {previous_hash[:12]}…: "
+                "rows removed at the end"
             ),
+            removed=removed,
         )
-    return ChainReport(table=table, rows=rows, head_hash=previous_hash)
+    return ChainReport(table=table, rows=rows, head_hash=previous_hash, removed=removed)
 
 
 def audit_chains_verify() -> list[ChainReport]:

@@ -80,8 +80,8 @@ def test_clerks_and_village_agents_must_when_the_setting_says_so(department, rol
 
 
 def test_the_rule_is_one_set_of_roles():
-    # A new role that needs the second factor (a lottery officer, say) is one line there.
-    assert frozenset({Role.REVIEWER, Role.SUPERVISOR}) == SECOND_FACTOR_ROLES
+    # Reviewers, supervisors and lottery officers (superusers are asked by their flag).
+    assert frozenset({Role.REVIEWER, Role.SUPERVISOR, Role.LOTTERY_OFFICER}) == SECOND_FACTOR_ROLES
 
 
 def test_a_user_without_a_staff_role_is_not_asked():

@@ -130,6 +130,8 @@ def test_wrong_suffix_answers_byte_for_byte_like_an_unknown_number(api, client, 
     assert wrong.status_code == unknown.status_code == malformed.status_code == 404
     assert wrong.content == unknown.content == malformed.content
     assert wrong.json() == {"detail": "未找到该办件，请核对办件编号和证件号码后四位。"}
+    # Alike but for each answer's own request id (operations/request_id.py).
+    assert wrong.headers.pop("X-Request-ID") != unknown.headers.pop("X-Request-ID")
     assert sorted(wrong.headers.items()) == sorted(unknown.headers.items())
 
     wrong_page = page_post(client, tracked_case.tracking_no, "9999")

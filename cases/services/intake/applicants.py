@@ -15,42 +15,32 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from departments.constants import RegistryKind
 from departments.identifiers import normalise_identifier, validate_resident_id, validate_uscc
 from departments.models import Bundle, Department, Registry, ServiceItem
 from departments.roles import user_department_id
 
-from ...constants import ApplicantKind, Channel, IdType, VerificationOutcome
-from ...exceptions import CaseError
+from ...constants import ApplicantKind, CaseState, Channel, IdType, VerificationOutcome
+from ...exceptions import ApplicantInputError, CaseError
 from ...models import Applicant, Case
+from ..overrides import (
+    APPLICANT_REGISTRY_KIND,
+    APPLICANT_TEXT_LIMITS,
+    GUARDED_APPLICANT_FIELDS,
+    applicant_overrides,
+    applicant_registry_values,
+    case_overridden_fields,
+    form_overrides,
+    override_reason_clean,
+    overrides_record,
+)
 from ..sharing import purpose_text, registry_read
 
-# The registry that describes each kind of applicant, and its fields for the applicant's own.
-APPLICANT_REGISTRY_KIND = {
-    ApplicantKind.PERSON: RegistryKind.POPULATION,
-    ApplicantKind.ORGANISATION: RegistryKind.LEGAL_PERSON,
-}
-APPLICANT_FIELDS_FROM_REGISTRY = {
-    ApplicantKind.PERSON: {"name": "name", "address": "address", "phone": "phone"},
-    ApplicantKind.ORGANISATION: {
-        "name": "name",
-        "address": "registered_address",
-        "phone": "phone",
-        "legal_representative": "legal_representative",
-    },
-}
-APPLICANT_TEXT_LIMITS = {"name": 200, "phone": 20, "address": 300, "legal_representative": 100}
-
-
-class ApplicantInputError(CaseError):
-    """Bad applicant input; ``field`` names the input it is about."""
-
-    def __init__(self, message: str, *, field: str = "id_number") -> None:
-        super().__init__(message)
-        self.field = field
+# While the case is still at the window: registry values may be replaced (with a reason).
+INTAKE_STATES = (CaseState.DRAFT, CaseState.SUBMITTED, CaseState.PENDING_MATERIALS)
 
 
 @dataclass
@@ -142,22 +132,56 @@ def applicant_get_or_create(
 
 
 def applicant_update(
-    *, applicant: Applicant, name: str, phone: str, address: str, legal_representative: str = ""
+    *,
+    case: Case,
+    name: str,
+    phone: str,
+    address: str,
+    legal_representative: str | None = None,
+    override_reason: str = "",
+    actor: Any = None,
+    actor_label: str = "",
 ) -> Applicant:
-    """The clerk corrects the applicant's details on the checklist page."""
-    values = _clean_text(
-        {
-            "name": name,
-            "phone": phone,
-            "address": address,
-            "legal_representative": legal_representative,
-        }
-    )
+    """The clerk corrects the applicant's details on the checklist page.
+
+    A name, address or legal representative the registry provided stays unless a
+    reason is given: then the change is recorded, shown to the reviewer, and the
+    case's items wait for one. Once the case has left the window (accepted), the
+    registry's values are no longer changed here at all. ``legal_representative``
+    ``None``: not on the form, left as it is."""
+    applicant = case.applicant
+    typed = {"name": name, "phone": phone, "address": address}
+    if legal_representative is not None:
+        typed["legal_representative"] = legal_representative
+    values = _clean_text(typed)
     if not values["name"]:
         raise ApplicantInputError(_("请填写申请人姓名或名称。"), field="name")
-    for key, value in values.items():
-        setattr(applicant, key, value)
-    applicant.save()
+    prefill = case.registry_prefill or {}
+    overrides = applicant_overrides(
+        registry_values=prefill.get("applicant") or {},
+        typed=values,
+        current={key: getattr(applicant, key) for key in values},
+        registry=prefill.get("registry", ""),
+    )
+    if overrides and case.state not in INTAKE_STATES:
+        raise ApplicantInputError(
+            _("办件已受理，不能再改动共享数据登记的「%(field)s」。")
+            % {"field": overrides[0].label},
+            field=overrides[0].field,
+        )
+    reason = override_reason_clean(reason=override_reason, overrides=overrides)
+    with transaction.atomic():
+        for key, value in values.items():
+            setattr(applicant, key, value)
+        applicant.save()
+        overrides_record(
+            case=case,
+            overrides=overrides,
+            reason=reason,
+            actor=actor,
+            actor_label=actor_label,
+            verification_id=prefill.get("verification"),
+        )
     return applicant
 
 
@@ -250,6 +274,7 @@ def case_prefill(*, case: Case, user: Any, overwrite: bool = False) -> PrefillRe
         if registry.kind in allowed_kinds or registry.kind not in APPLICANT_REGISTRY_KIND.values():
             wanted[registry.code] = registry
     records: dict[str, dict[str, Any]] = {}
+    verifications: dict[str, int] = {}
     for code, registry in sorted(wanted.items()):
         reading = registry_read(
             registry=registry,
@@ -266,18 +291,33 @@ def case_prefill(*, case: Case, user: Any, overwrite: bool = False) -> PrefillRe
         result.outcomes[code] = reading.outcome
         if reading.outcome == VerificationOutcome.OK and reading.data is not None:
             records[code] = reading.data
+            verifications[code] = reading.verification.pk
     own = records.get(own_registry.code) if own_registry is not None else None
-    if own:
+    registry_prefill: dict[str, Any] = {}
+    if own and own_registry is not None:
+        registry_values = applicant_registry_values(kind=applicant.kind, record=own)
+        registry_prefill = {
+            "registry": own_registry.code,
+            "verification": verifications[own_registry.code],
+            "applicant": registry_values,
+        }
+        # The registry's name, address and legal representative stand, whatever an
+        # earlier case left on the applicant, unless this case recorded why not.
+        kept = case_overridden_fields(case=case)
         changed = []
-        for name, key in APPLICANT_FIELDS_FROM_REGISTRY[applicant.kind].items():
-            value = str(own.get(key) or "")[: APPLICANT_TEXT_LIMITS[name]]
-            if value and (overwrite or not getattr(applicant, name)):
+        for name, value in registry_values.items():
+            if name in GUARDED_APPLICANT_FIELDS:
+                wanted = name not in kept and getattr(applicant, name) != value
+            else:
+                wanted = overwrite or not getattr(applicant, name)
+            if wanted:
                 setattr(applicant, name, value)
                 result.applicant_fields[name] = value
                 changed.append(name)
         if changed:
             applicant.save(update_fields=[*changed, "updated_at"])
     form_data = dict(case.form_data or {})
+    prefilled_forms: dict[str, dict[str, Any]] = {}
     for item in items:
         values = dict(form_data.get(item.code) or {})
         for spec in item.form_fields or []:
@@ -289,27 +329,73 @@ def case_prefill(*, case: Case, user: Any, overwrite: bool = False) -> PrefillRe
             if record is None or key not in record:
                 values.setdefault(spec["name"], "")
                 continue
+            prefilled_forms.setdefault(item.code, {})[spec["name"]] = record[key]
             if overwrite or values.get(spec["name"]) in (None, ""):
                 values[spec["name"]] = record[key]
         form_data[item.code] = values
         result.form_data[item.code] = values
+    if prefilled_forms:
+        registry_prefill["forms"] = prefilled_forms
     case.form_data = form_data
-    case.save(update_fields=["form_data", "updated_at"])
+    case.registry_prefill = registry_prefill
+    case.save(update_fields=["form_data", "registry_prefill", "updated_at"])
     return result
 
 
-def case_form_update(*, case: Case, item_code: str, values: dict[str, Any]) -> Case:
-    """The clerk corrects form fields of one item; only the item's declared fields are kept."""
+def case_form_update(
+    *,
+    case: Case,
+    item_code: str,
+    values: dict[str, Any],
+    override_reason: str = "",
+    actor: Any = None,
+    actor_label: str = "",
+) -> Case:
+    """The clerk (or the online applicant) corrects form fields of one item; only the
+    item's declared fields are kept.
+
+    A value a registry prefilled is replaced only with a reason (recorded, shown to the
+    reviewer, and no item of the case is then decided automatically); without one the
+    change is refused (``ApplicantInputError`` on ``<item>__<field>``) and nothing is saved."""
     item = case.items.filter(code=item_code).first()
     if item is None:
         raise CaseError(_("办件中没有事项 %(code)s。") % {"code": item_code})
-    names = {spec["name"] for spec in item.form_fields or [] if isinstance(spec, dict)}
-    form_data = dict(case.form_data or {})
-    current = dict(form_data.get(item_code) or {})
-    for name in names & set(values):
-        value = values[name]
-        current[name] = value.strip() if isinstance(value, str) else value
-    form_data[item_code] = current
-    case.form_data = form_data
-    case.save(update_fields=["form_data", "updated_at"])
+    specs = [spec for spec in item.form_fields or [] if isinstance(spec, dict) and spec.get("name")]
+    names = {spec["name"] for spec in specs}
+    cleaned = {
+        name: value.strip() if isinstance(value, str) else value
+        for name, value in values.items()
+        if name in names
+    }
+    overrides = form_overrides(
+        case=case,
+        item_code=item_code,
+        labels={spec["name"]: str(spec.get("label") or spec["name"]) for spec in specs},
+        registries={
+            spec["name"]: str(spec.get("prefill") or "").partition(".")[0] for spec in specs
+        },
+        values=cleaned,
+    )
+    if overrides and case.state not in INTAKE_STATES:
+        raise ApplicantInputError(
+            _("办件已受理，不能再改动共享数据登记的「%(field)s」。")
+            % {"field": overrides[0].label},
+            field=overrides[0].input_name,
+        )
+    reason = override_reason_clean(reason=override_reason, overrides=overrides)
+    with transaction.atomic():
+        form_data = dict(case.form_data or {})
+        current = dict(form_data.get(item_code) or {})
+        current.update(cleaned)
+        form_data[item_code] = current
+        case.form_data = form_data
+        case.save(update_fields=["form_data", "updated_at"])
+        overrides_record(
+            case=case,
+            overrides=overrides,
+            reason=reason,
+            actor=actor,
+            actor_label=actor_label,
+            verification_id=None,
+        )
     return case

@@ -24,7 +24,15 @@ from ...constants import CaseState, Channel, EventKind, VerificationOutcome, Vis
 from ...exceptions import CaseError
 from ...models import Applicant, Case, CaseEvent, Verification, Visit
 from ...selectors.window import window_case_open_to
-from ..sharing import purpose_text, registry_read
+from ..overrides import (
+    GUARDED_APPLICANT_FIELDS,
+    FieldOverride,
+    applicant_overrides,
+    applicant_registry_values,
+    override_reason_clean,
+    overrides_record,
+)
+from ..sharing import RegistryReading, purpose_text, registry_read
 from .applicants import (
     ApplicantInputError,
     IdentifierCheck,
@@ -88,7 +96,7 @@ def _override_confirm(
     items: Sequence[ServiceItem],
     bundle: Bundle | None,
     user: Any,
-) -> Verification:
+) -> RegistryReading:
     """A credit code failing its check character stands only if the legal-person registry
     holds exactly that code. Read before the case exists (the answer decides whether it
     is opened), so the read is logged without a case, and stays logged when no case is
@@ -113,7 +121,57 @@ def _override_confirm(
         raise ApplicantInputError(
             _("统一社会信用代码校验码错误，且法人库中没有这个代码。请核对代码。")
         )
-    return reading.verification
+    return reading
+
+
+def _typed_against_registry(
+    *,
+    check: IdentifierCheck,
+    typed: dict[str, str],
+    channel: str,
+    items: Sequence[ServiceItem],
+    bundle: Bundle | None,
+    user: Any,
+    reading: RegistryReading | None,
+) -> tuple[list[FieldOverride], int | None]:
+    """The typed name or address that differ from the applicant's registry record.
+
+    Asked before the case exists, so that a difference without a reason opens no case
+    at all: the read is logged without a case (as ``_override_confirm``'s), and the
+    override events of the case opened after it point at the row. ``reading``: that
+    registry's record already read for this request."""
+    typed = {name: value for name, value in typed.items() if (value or "").strip()}
+    if not any(name in GUARDED_APPLICANT_FIELDS for name in typed):
+        return [], None
+    registry = applicant_registry(kind=check.kind)
+    if registry is None:
+        return [], None
+    if reading is None:
+        department = intake_department(user=user, channel=channel, items=items, bundle=bundle)
+        if department is None:
+            return [], None
+        reading = registry_read(
+            registry=registry,
+            subject_id=check.id_number,
+            purpose=purpose_text(
+                gettext_lazy("受理新办件：核对填写的申请人信息与登记信息是否一致")
+            ),
+            department=department,
+            case=None,
+            opening_case=True,
+            applicant=Applicant.objects.filter(
+                id_type=check.id_type, id_number=check.id_number
+            ).first(),
+            user=user,
+        )
+    if reading.outcome != VerificationOutcome.OK or not reading.data:
+        return [], reading.verification.pk
+    overrides = applicant_overrides(
+        registry_values=applicant_registry_values(kind=check.kind, record=reading.data),
+        typed=typed,
+        registry=registry.code,
+    )
+    return overrides, reading.verification.pk
 
 
 def _override_record(*, case: Case, verification: Verification, user: Any) -> None:
@@ -152,12 +210,15 @@ def intake_start(
     user: Any = None,
     idempotency_key: str | None = None,
     applicant_present: bool | None = None,
+    override_reason: str = "",
 ) -> IntakeResult:
     """Open a case: identify the applicant, choose the items, prefill, resolve the checklist.
 
     The same ``idempotency_key`` returns the case the first call made. At the
     window the applicant is present (a ``Visit`` is recorded); a village agent's
-    case records the agent as acting for the applicant.
+    case records the agent as acting for the applicant. A typed name or address
+    that differs from the registry's needs ``override_reason``: without one no case
+    is opened; with one the change is recorded and the items wait for a reviewer.
     """
     if idempotency_key:
         existing = Case.objects.filter(idempotency_key=idempotency_key).first()
@@ -175,6 +236,16 @@ def intake_start(
         if check.needs_registry_override
         else None
     )
+    changes, compared_with = _typed_against_registry(
+        check=check,
+        typed={"name": name, "address": address},
+        channel=channel,
+        items=items,
+        bundle=bundle,
+        user=user,
+        reading=override,
+    )
+    reason = override_reason_clean(reason=override_reason, overrides=changes)
     started = timezone.now()
     with transaction.atomic():
         applicant = applicant_get_or_create(check=check, name=name, phone=phone, address=address)
@@ -190,7 +261,15 @@ def intake_start(
             # A concurrent twin with the same key made it first: that case is the answer.
             return _replayed(case, user=user)
         if override is not None:
-            _override_record(case=case, verification=override, user=user)
+            _override_record(case=case, verification=override.verification, user=user)
+        overrides_record(
+            case=case,
+            overrides=changes,
+            reason=reason,
+            actor=user,
+            actor_label=_("申请人"),
+            verification_id=compared_with,
+        )
         if channel == Channel.AGENT:
             CaseEvent.objects.create(
                 case=case,

@@ -20,8 +20,10 @@ class Command(BaseCommand):
         broken = []
         for report in audit_chains_verify():
             if report.is_intact:
+                removed = f" ({report.removed} removed by retention)" if report.removed else ""
                 self.stdout.write(
-                    f"{report.table}: {report.rows} rows, chain intact, head {report.head_hash}"
+                    f"{report.table}: {report.rows} rows{removed}, chain intact, "
+                    f"head {report.head_hash}"
                 )
                 continue
             where = f"row id={report.broken_row_id}" if report.broken_row_id is not None else "end"

@@ -193,7 +193,15 @@ def test_prefill_fills_the_applicant_and_form_fields_through_the_gateway(catalog
 
 
 def test_typed_details_are_kept_over_the_registry(catalogue, clerk):
-    result = _start(catalogue, clerk, item_codes=["X001"], name="张三", phone="13800000000")
+    # A name other than the registry's needs a reason (tests/cases/test_registry_override.py).
+    result = _start(
+        catalogue,
+        clerk,
+        item_codes=["X001"],
+        name="张三",
+        phone="13800000000",
+        override_reason="申请人已更名，户籍信息尚未更新",
+    )
     applicant = Applicant.objects.get(pk=result.case.applicant_id)
     assert (applicant.name, applicant.phone) == ("张三", "13800000000")
     assert applicant.address == "成都市锦江区红星路1号"

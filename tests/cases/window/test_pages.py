@@ -195,8 +195,16 @@ def test_the_applicant_and_form_fields_can_be_corrected(window, catalogue, clerk
         id_type="resident_id", id_number=catalogue.person_id, item_codes=["X001"], user=clerk
     ).case
     base = f"/window/cases/{case.tracking_no}/"
+    # A name and address other than the registry's need a reason
+    # (tests/cases/test_registry_override.py).
     window.post(
-        base + "applicant/", {"name": "𠮷祥改", "phone": "13900000009", "address": "武侯区"}
+        base + "applicant/",
+        {
+            "name": "𠮷祥改",
+            "phone": "13900000009",
+            "address": "武侯区",
+            "override_reason": "申请人已更名并迁居，户籍信息尚未更新",
+        },
     )
     window.post(base + "forms/", {"X001__proposed_name": "成都𠮷祥餐饮有限公司"})
     case.refresh_from_db()

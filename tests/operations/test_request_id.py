@@ -1,0 +1,140 @@
+"""The request id: from a trusted proxy's X-Request-ID or new, in the answer's header, in
+every log line (JSON with the production settings), and in the tasks the request publishes."""
+
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings as django_settings
+from django.core.signals import request_finished
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
+from kombu import Connection
+from pythonjsonlogger.json import JsonFormatter
+
+from onewindow.celery import app
+from operations.request_id import RequestIdLogFilter, RequestIdMiddleware, current_request_id
+from operations.tasks import heartbeat
+from tools.servers import redis_server
+
+ROOT = Path(__file__).resolve().parents[2]
+PROXY_ID = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _answer_sent():
+    """Calling the middleware by hand sends no ``request_finished``: each test ends as a
+    request does."""
+    yield
+    request_finished.send(sender=None)
+
+
+def test_a_new_id_in_every_answer():
+    client = Client()
+    first = client.get("/health/")["X-Request-ID"]
+    second = client.get("/no-such-page/")["X-Request-ID"]
+    assert len(first) == 32 and first != second
+
+
+def test_the_id_of_a_trusted_proxy_is_kept_anyone_elses_is_not(settings):
+    assert Client(HTTP_X_REQUEST_ID=PROXY_ID).get("/health/")["X-Request-ID"] != PROXY_ID
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    proxied = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_REQUEST_ID=PROXY_ID)
+    assert proxied.get("/health/")["X-Request-ID"] == PROXY_ID
+    # Even from the proxy, something that could forge a log line is replaced.
+    forged = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_REQUEST_ID='x" injected\n')
+    assert forged.get("/health/")["X-Request-ID"] != 'x" injected\n'
+
+
+@pytest.fixture
+def json_lines():
+    """The production settings' JSON formatter and filter on a handler of the root logger."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    formatter = django_settings.LOGGING["formatters"]["json"]
+    handler.setFormatter(JsonFormatter(formatter["fmt"], json_ensure_ascii=False))
+    handler.addFilter(RequestIdLogFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    previous = logging.getLogger("operations").level
+    logging.getLogger("operations").setLevel(logging.DEBUG)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    logging.getLogger("operations").setLevel(previous)
+    root.removeHandler(handler)
+
+
+@pytest.mark.django_db
+def test_a_task_run_by_the_request_logs_with_its_id(json_lines):
+    """Embedded mode: the task runs in-process, inside the request, with its id."""
+
+    def view(request):
+        heartbeat.delay("celery")  # logs "heartbeat of queue celery ..." in the service
+        return HttpResponse("ok")
+
+    response = RequestIdMiddleware(view)(RequestFactory().get("/"))
+    task_lines = [line for line in json_lines() if line["name"] == "operations.services"]
+    assert task_lines, json_lines()
+    assert {line["request_id"] for line in task_lines} == {response["X-Request-ID"]}
+    assert {line["task_name"] for line in task_lines} == {"operations.heartbeat"}
+    assert current_request_id() == response["X-Request-ID"]  # until the answer is sent
+    request_finished.send(sender=None)
+    assert current_request_id() is None
+
+
+@pytest.mark.django_db
+def test_a_task_given_an_id_in_its_headers_logs_with_it(json_lines):
+    """What a worker does with the header a publish added."""
+    heartbeat.apply(("celery",), headers={"request_id": PROXY_ID})
+    task_lines = [line for line in json_lines() if line["name"] == "operations.services"]
+    assert [line["request_id"] for line in task_lines] == [PROXY_ID]
+    assert current_request_id() is None  # the task's id is gone after it
+
+
+@pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")  # send_task publishes
+def test_a_task_published_during_a_request_carries_the_id_in_its_message():
+    """A real publish to a real Redis (Celery's before_task_publish)."""
+    with redis_server() as url:
+
+        def view(request):
+            with Connection(url) as connection:
+                app.send_task("operations.heartbeat", ("celery",), connection=connection)
+            return HttpResponse("ok")
+
+        response = RequestIdMiddleware(view)(RequestFactory().get("/"))
+        (raw,) = redis.Redis.from_url(url).lrange("celery", 0, -1)
+        assert json.loads(raw)["headers"]["request_id"] == response["X-Request-ID"]
+
+
+def test_every_line_is_json_with_the_production_settings(tmp_path):
+    """A real process on onewindow.settings.prod: a 404 logs one JSON line with the id."""
+    script = (
+        "import django; django.setup();"
+        "from django.test import Client;"
+        "r = Client().get('/no-such-page/', secure=True);"
+        "print(r.status_code, r['X-Request-ID'])"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "onewindow.settings.prod",
+        "SECRET_KEY": "k" * 30 + "0123456789abcdefghijklmnop",
+        "ALLOWED_HOSTS": "testserver",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    env.pop("REDIS_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    status, request_id = done.stdout.split()
+    assert status == "404"
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
+    assert lines, done.stderr
+    (not_found,) = [line for line in lines if line["name"] == "django.request"]
+    assert not_found["request_id"] == request_id
+    assert not_found["levelname"] == "WARNING"
