@@ -16,8 +16,7 @@ from two_factor.utils import default_device
 from departments.constants import Role
 from departments.roles import user_role
 
-# The roles that always need the second factor. A lottery officer (摇号) role, once it
-# exists, is one more line here.
+# The roles that always need the second factor (superusers are asked by their flag).
 SECOND_FACTOR_ROLES: frozenset[str] = frozenset(
     {Role.REVIEWER, Role.SUPERVISOR, Role.LOTTERY_OFFICER}
 )
