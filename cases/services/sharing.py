@@ -47,7 +47,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from departments.connectors import RegistryUnavailableError, connector_for
-from departments.models import Department, Registry, SharingAgreement
+from departments.models import Department, Registry
+from sharing.selectors import agreements_active
 
 from ..constants import VerificationOutcome
 from ..exceptions import CaseError
@@ -90,24 +91,9 @@ def _digest(value: Any) -> str:
 
 
 def _active_agreements(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
-    """Of ``(department id, registry id)`` pairs, those an agreement covers today: one
-    query. The periods are compared here, not in SQL: the statement stays one simple
-    shape (a read run for every registry check) and an agreement has one or two rows."""
-    if not pairs:
-        return set()
-    today = timezone.localdate()
-    agreements = SharingAgreement.objects.filter(
-        consumer_id__in=sorted({department for department, _registry in pairs}),
-        registry_id__in=sorted({registry for _department, registry in pairs}),
-        is_active=True,
-    ).values_list("consumer_id", "registry_id", "valid_from", "valid_until")
-    return {
-        (department, registry)
-        for department, registry, valid_from, valid_until in agreements
-        if (department, registry) in pairs
-        and valid_from <= today
-        and (valid_until is None or today <= valid_until)
-    }
+    """Of ``(department id, registry id)`` pairs, those an agreement covers today (one
+    query; the batch read asks the same question)."""
+    return agreements_active(pairs)
 
 
 def sharing_is_granted(*, department: Department, registry: Registry) -> bool:
