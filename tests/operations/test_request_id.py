@@ -13,6 +13,7 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from kombu import Connection
@@ -27,14 +28,25 @@ ROOT = Path(__file__).resolve().parents[2]
 PROXY_ID = "0123456789abcdef0123456789abcdef"
 
 
+def answer_sent():
+    """What the server sends once an answer is out, without closing the test's database
+    connection (Django's test client leaves ``close_old_connections`` out the same way)."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        request_finished.send(sender=None)
+    finally:
+        request_finished.connect(close_old_connections)
+
+
 @pytest.fixture(autouse=True)
 def _answer_sent():
     """Calling the middleware by hand sends no ``request_finished``: each test ends as a
     request does."""
     yield
-    request_finished.send(sender=None)
+    answer_sent()
 
 
+@pytest.mark.django_db  # /health/ checks the database
 def test_a_new_id_in_every_answer():
     client = Client()
     first = client.get("/health/")["X-Request-ID"]
@@ -42,6 +54,7 @@ def test_a_new_id_in_every_answer():
     assert len(first) == 32 and first != second
 
 
+@pytest.mark.django_db
 def test_the_id_of_a_trusted_proxy_is_kept_anyone_elses_is_not(settings):
     assert Client(HTTP_X_REQUEST_ID=PROXY_ID).get("/health/")["X-Request-ID"] != PROXY_ID
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
@@ -83,7 +96,7 @@ def test_a_task_run_by_the_request_logs_with_its_id(json_lines):
     assert {line["request_id"] for line in task_lines} == {response["X-Request-ID"]}
     assert {line["task_name"] for line in task_lines} == {"operations.heartbeat"}
     assert current_request_id() == response["X-Request-ID"]  # until the answer is sent
-    request_finished.send(sender=None)
+    answer_sent()
     assert current_request_id() is None
 
 
