@@ -36,6 +36,7 @@ PYTHON_DIRECTORIES = (
     "operations",
     "privacy",
     "sharing",
+    "lottery",
     "supervision",
 )
 TEMPLATE_SUFFIXES = (".html", ".txt")

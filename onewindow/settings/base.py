@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "citizens",
     "operations",
     "privacy",
+    "lottery",
     "health_check",  # its management command: manage.py health_check operations:health
 ]
 
@@ -360,6 +361,9 @@ REGISTRY_BATCH_SIZE = env.int("REGISTRY_BATCH_SIZE", default=5000)
 REGISTRY_HTTP_BATCH_SIZE = env.int("REGISTRY_HTTP_BATCH_SIZE", default=1000)
 REGISTRY_HTTP_BATCH_TIMEOUT = env.float("REGISTRY_HTTP_BATCH_TIMEOUT", default=30.0)  # per attempt
 REGISTRY_HTTP_BATCH_MAX_BYTES = env.int("REGISTRY_HTTP_BATCH_MAX_BYTES", default=50_000_000)
+# A lottery round's verification: applications per chunk (one outbox job, one batch read
+# per registry, one statement of verdicts).
+LOTTERY_CHUNK_SIZE = env.int("LOTTERY_CHUNK_SIZE", default=5000)
 
 # Where the demo and production signing keys of the electronic seals live:
 # outside the repository.
