@@ -23,6 +23,7 @@ they are what the applicant reads.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -30,6 +31,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 OPERATORS = ("equals", "in", "not_in", "gte", "lte", "on_or_after_close", "absent")
 KINDS = ("person", "organisation")
 
@@ -283,12 +285,17 @@ def _operator(op: str, expected: Any, close: dt.date) -> Callable[[Any], bool]:
     if op == "on_or_after_close":
 
         def on_or_after(value: Any) -> bool:
+            # Only YYYY-MM-DD: ``fromisoformat`` alone would also take 20270101.
+            if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+                return False
             try:
-                return dt.date.fromisoformat(str(value)) >= close
+                return dt.date.fromisoformat(value) >= close
             except ValueError:
                 return False
 
         return on_or_after
+    if op == "absent":
+        return lambda value: False  # a present value fails (``check`` decides absence)
     raise ValueError(f"unknown operator {op!r}")
 
 
