@@ -13,9 +13,12 @@ here, registered by ``CasesConfig.ready()``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 
 from onewindow.celery import OutageRetryingTask
+from onewindow.request_context import TASK_HEADER
 
 from .services.delivery import deliveries_book_stale, delivery_book
 from .services.intake import cases_deem_accepted
@@ -50,12 +53,16 @@ def run_job(self, job_id: int) -> str | None:
     return job.state if job is not None else None
 
 
-def run_job_publish(job_id: int, queue: str | None) -> None:
-    """The outbox's sender (``job_publisher_register``): one job's id to its queue."""
-    if queue is None:
-        run_job.apply_async((job_id,))
-    else:
-        run_job.apply_async((job_id,), queue=queue)
+def run_job_publish(job_id: int, queue: str | None, request_id: str | None = None) -> None:
+    """The outbox's sender (``job_publisher_register``): one job's id to its queue, its
+    message carrying the id of the request that enqueued the job (a republish by the
+    sweeper, which runs in no request, too)."""
+    options: dict[str, Any] = {}
+    if queue is not None:
+        options["queue"] = queue
+    if request_id is not None:
+        options["headers"] = {TASK_HEADER: request_id}
+    run_job.apply_async((job_id,), **options)
 
 
 # A sweep not run within its interval is replaced by the next one: its retries expire.

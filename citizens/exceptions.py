@@ -22,4 +22,10 @@ class SupplementError(CitizenError):
 
 
 class ApplyError(CitizenError):
-    """An online application step that cannot be carried out; the message says what to do."""
+    """An online application step that cannot be carried out; the message says what to do.
+    ``field``: the input it is about (``<item>__<field>``, ``override_reason``), "" for
+    the step as a whole."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field

@@ -4,8 +4,7 @@ from celery import shared_task
 
 from onewindow.celery import OutageRetryingTask
 
-from .services.sign_in import one_time_code_deliver, one_time_codes_purge
-from .services.track_failures import track_failures_purge
+from .services.sign_in import one_time_code_deliver
 
 
 @shared_task(name="citizens.send_one_time_code", base=OutageRetryingTask)
@@ -19,10 +18,3 @@ def send_one_time_code(code_id: int, code: str) -> None:
 def send_one_time_code_publish(code_id: int, code: str) -> None:
     """The sign-in service's sender (``one_time_code_sender_register``)."""
     send_one_time_code.delay(code_id, code)
-
-
-@shared_task(name="citizens.purge_one_time_codes", base=OutageRetryingTask)
-def purge_one_time_codes() -> int:
-    """Daily: delete sign-in codes older than a day, and the tracking throttle's counts
-    whose window has ended. Running it twice changes nothing more."""
-    return one_time_codes_purge() + track_failures_purge()

@@ -62,7 +62,9 @@ def rule_set_problems(
         return [_("资格规则必须是按申请人类别（person、organisation）给出的对象。")]
     for kind, tree in rules.items():
         if kind not in KINDS:
-            problems.append(_("未知的申请人类别“%(kind)s”，可用：person、organisation。") % {"kind": kind})
+            problems.append(
+                _("未知的申请人类别“%(kind)s”，可用：person、organisation。") % {"kind": kind}
+            )
             continue
         _node_problems(tree, kind, problems, registry_codes, seen=set())
     if not isinstance(weight, dict):
@@ -70,10 +72,14 @@ def rule_set_problems(
     else:
         unknown = set(weight) - {"base", "extra_every_lost_rounds"}
         if unknown:
-            problems.append(_("权重规则有未知的项：%(names)s。") % {"names": "、".join(sorted(unknown))})
+            problems.append(
+                _("权重规则有未知的项：%(names)s。") % {"names": "、".join(sorted(unknown))}
+            )
         for name in ("base", "extra_every_lost_rounds"):
             value = weight.get(name)
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            if value is not None and (
+                not isinstance(value, int) or isinstance(value, bool) or value < 1
+            ):
                 problems.append(_("权重规则的 %(name)s 必须是正整数。") % {"name": name})
     return problems
 
@@ -98,7 +104,9 @@ def _node_problems(
             if "rule" in node:
                 _rule_name_problems(node["rule"], path, problems, seen)
             for index, child in enumerate(children):
-                _node_problems(child, f"{path}.{combinator}[{index}]", problems, registry_codes, seen)
+                _node_problems(
+                    child, f"{path}.{combinator}[{index}]", problems, registry_codes, seen
+                )
             return
     _rule_name_problems(node.get("rule"), path, problems, seen)
     for key in ("registry", "field", "reason"):
@@ -106,7 +114,9 @@ def _node_problems(
             problems.append(_("%(path)s：缺少 %(key)s。") % {"path": path, "key": key})
     registry = node.get("registry")
     if registry_codes is not None and _text(registry) and registry not in registry_codes:
-        problems.append(_("%(path)s：没有代码为“%(code)s”的共享数据库。") % {"path": path, "code": registry})
+        problems.append(
+            _("%(path)s：没有代码为“%(code)s”的共享数据库。") % {"path": path, "code": registry}
+        )
     op = node.get("op")
     if op not in OPERATORS:
         problems.append(
@@ -173,7 +183,9 @@ def _compile(
 ) -> Callable[[Facts], list[Failure]]:
     if "all" in node or "any" in node:
         is_all = "all" in node
-        children = [_compile(child, close, names, registries) for child in node["all" if is_all else "any"]]
+        children = [
+            _compile(child, close, names, registries) for child in node["all" if is_all else "any"]
+        ]
         if is_all:
 
             def check_all(facts: Facts) -> list[Failure]:
@@ -184,7 +196,11 @@ def _compile(
 
             return check_all
         own = (
-            {"rule": node.get("rule", ""), "registry": _subtree_registries(node), "message": node["reason"]}
+            {
+                "rule": node.get("rule", ""),
+                "registry": _subtree_registries(node),
+                "message": node["reason"],
+            }
             if node.get("reason")
             else None
         )

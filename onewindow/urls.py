@@ -7,6 +7,7 @@ from cases.api.urls import urlpatterns as cases_api_urls
 from certificates.api.urls import urlpatterns as certificates_api_urls
 from citizens.api.urls import urlpatterns as citizens_api_urls
 from departments.api.urls import urlpatterns as departments_api_urls
+from lottery.api.urls import urlpatterns as lottery_api_urls
 
 api_v1 = [
     *accounts_api_urls,
@@ -14,6 +15,7 @@ api_v1 = [
     *cases_api_urls,
     *certificates_api_urls,
     *citizens_api_urls,
+    *lottery_api_urls,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path(
@@ -25,6 +27,7 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("certificates.urls")),
     path("", include("citizens.urls")),
+    path("", include("lottery.urls")),  # /me/lottery/ and the public /lottery/ pages
     path("", include("accounts.urls")),  # staff sign-in: /account/login/, the second factor
     path("admin/", admin.site.urls),
     path("supervision/", include("supervision.urls")),

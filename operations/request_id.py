@@ -10,8 +10,9 @@ a worker puts it back in place for the task's own log lines (``task_prerun``), s
 that publishes further tasks hands it on. Tasks run in-process (the embedded mode) simply
 run inside the request and keep its id.
 
-Kept in a ``contextvars`` variable: each thread, and each task of a thread pool, has its
-own; asgiref carries it into and out of async views.
+The variable itself and ``current_request_id()`` live in ``onewindow/request_context.py``,
+below every app, so that ``cases`` can keep the id on an outbox job (and a job the sweeper
+republishes still carries it) without importing this app.
 """
 
 from __future__ import annotations
@@ -27,26 +28,19 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from onewindow.client_address import trusted_proxy_networks
+from onewindow.request_context import REQUEST_ID_MAX_LENGTH, TASK_HEADER
+from onewindow.request_context import current_request_id as current_request_id
+from onewindow.request_context import request_id_var as _request_id
 
 HEADER = "X-Request-ID"
 META_KEY = "HTTP_X_REQUEST_ID"
-# The Celery message header that carries it to the worker.
-TASK_HEADER = "request_id"
 # What a proxy's id may look like: no spaces, quotes or line breaks that could forge a
 # log line, and short. nginx's $request_id is 32 hexadecimal digits.
-ACCEPTED = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+ACCEPTED = re.compile(rf"[A-Za-z0-9._:-]{{1,{REQUEST_ID_MAX_LENGTH}}}")
 
-_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "onewindow_request_id", default=None
-)
 _task: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
     "onewindow_task", default=None
 )
-
-
-def current_request_id() -> str | None:
-    """The id of the request (or of the request that published the task) running now."""
-    return _request_id.get()
 
 
 def new_request_id() -> str:

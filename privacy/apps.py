@@ -9,12 +9,14 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         """Wiring: the retention kinds of the tables below this app (``cases``,
-        ``citizens``, django-axes), and the audit chains' record of removed ranges."""
+        ``citizens``, ``sharing``, django-axes), and the audit chains' record of removed
+        ranges."""
         from cases.audit import chain_gap_source_register
 
         from .retention import register
         from .services.chained import chain_gaps_recorded
         from .services.kinds import (
+            batch_reads_expire,
             data_access_log_expire,
             material_files_expire,
             sign_in_codes_expire,
@@ -34,6 +36,12 @@ class PrivacyConfig(AppConfig):
             setting_name="RETENTION_DATA_ACCESS_LOG_DAYS",
             apply=data_access_log_expire,
             label=_("数据查询记录"),
+        )
+        register(
+            kind="batch_reads",
+            setting_name="RETENTION_BATCH_READS_DAYS",
+            apply=batch_reads_expire,
+            label=_("批量查询记录"),
         )
         register(
             kind="sign_in_codes",

@@ -2,13 +2,14 @@
 
 Each kind names the setting that holds its period in days and the function that deletes
 or anonymises what is older. The apps register their kinds in ``AppConfig.ready()``
-(``privacy/apps.py`` for the tables of ``cases``, ``citizens`` and django-axes; an app
-with its own personal data, such as ``lottery``, registers its own), so a reader and a
-tool can follow each kind to its code:
+(``privacy/apps.py`` for the tables of ``cases``, ``citizens``, ``sharing`` and
+django-axes — the batch-read log a lottery round writes is ``batch_reads`` there; an app
+with personal data in its own tables registers its own), so a reader and a tool can
+follow each kind to its code:
 
     from privacy.retention import register
-    register(kind="lottery_reads", setting_name="RETENTION_LOTTERY_READS_DAYS",
-             apply=lottery_reads_expire, label=_("摇号批量查询记录"))
+    register(kind="lottery_applications", setting_name="RETENTION_LOTTERY_APPLICATIONS_DAYS",
+             apply=lottery_applications_expire, label=_("摇号申请"))
 
 ``apply(*, cutoff, dry_run, run)`` handles the rows older than ``cutoff`` and returns how
 many it deleted or anonymised — or, with ``dry_run``, how many it would, changing nothing.

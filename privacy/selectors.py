@@ -4,7 +4,8 @@ number of queries however many cases the applicant has.
 Everything is filtered by the applicant first. Staff-only things stay out: internal
 events (``is_public`` off), who on the staff did what, the files themselves (their
 metadata only: a file is downloaded from its case), registry answers (only their hashes
-exist anyway).
+are kept; what intake prefilled from them is the case's ``registry_prefill``, which is
+included).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from cases.events import event_label
 from cases.models import Applicant, Approval, Case, CaseEvent, CaseMaterial, Certificate, Delivery
-from citizens.selectors import applicant_data_reads
+from citizens.selectors import applicant_batch_reads, applicant_data_reads
 from departments.models import ServiceItem
 
 EXPORT_FORMAT = "onewindow-personal-data/1"
@@ -96,6 +97,8 @@ def personal_data_export(*, applicant: Applicant) -> dict[str, Any]:
                 "due_date": _when(case.due_date),
                 "closed_at": _when(case.closed_at),
                 "form_data": case.form_data,
+                # What the registries held about the applicant when the case was opened.
+                "registry_prefill": case.registry_prefill,
                 "items": [
                     {"code": item.code, "name": item.name, "department": item.department.name}
                     for item in case.items.all()
@@ -179,5 +182,18 @@ def personal_data_export(*, applicant: Applicant) -> dict[str, Any]:
                 "case": read.case.tracking_no if read.case_id else None,
             }
             for read in applicant_data_reads(applicant=applicant)
+        ],
+        # Reads of a whole population at once (a lottery round's check): one row per
+        # registry per purpose, written set-based by the sharing gateway.
+        "batch_data_access_log": [
+            {
+                "at": _when(row.created_at),
+                "requesting_department": row.purpose.department.name,
+                "registry": row.registry.name,
+                "registry_department": row.registry.department.name,
+                "purpose": row.purpose.purpose,
+                "record_found": row.found,
+            }
+            for row in applicant_batch_reads(applicant=applicant)
         ],
     }

@@ -218,23 +218,29 @@ def subject_rows_insert(
     """One ``BatchReadSubject`` row per ``(subject, found)``, skipping subjects already
     logged for this purpose and registry.
 
-    On PostgreSQL one ``INSERT ... SELECT FROM unnest(...)`` with two array parameters:
-    a chunk is thousands of rows, and a round ten million, and ``bulk_create`` builds a
-    statement with six parameters a row (and its objects) where this sends two arrays.
-    Elsewhere, and with ``method="orm"``
-    (the test compares both), ``bulk_create(ignore_conflicts=True)``."""
+    On PostgreSQL one ``INSERT ... SELECT FROM unnest(...)``: a chunk is thousands of
+    rows, and a round ten million, and ``bulk_create`` builds a statement with six
+    parameters a row (and its objects). The subjects and the found flags travel as two
+    comma-joined strings that PostgreSQL splits (``string_to_array``): psycopg would quote
+    an array parameter element by element in Python, a regular expression per element:
+    7.8 ms against 0.2 ms for 5000 subjects, five times a chunk (identity numbers and
+    credit codes never hold a comma; a subject that does goes the ORM's way). Elsewhere,
+    and with ``method="orm"`` (the test compares both), ``bulk_create(ignore_conflicts=True)``."""
     if not rows:
         return
     connection = connections[using]
     if method == "auto":
         method = "array" if connection.vendor == "postgresql" else "orm"
+    if method == "array" and any("," in subject for subject, _found in rows):
+        method = "orm"
     if method == "array":
         quote = connection.ops.quote_name
         table = quote(BatchReadSubject._meta.db_table)
         sql = (
             f"INSERT INTO {table} (read_id, purpose_id, registry_id, subject_id, found, created_at) "
             "SELECT %s, %s, %s, subject, found, %s "
-            "FROM unnest(%s::varchar[], %s::boolean[]) AS given(subject, found) "
+            "FROM unnest(string_to_array(%s, ','), string_to_array(%s, ',')::boolean[]) "
+            "AS given(subject, found) "
             "ON CONFLICT (purpose_id, registry_id, subject_id) DO NOTHING"
         )
         with connection.cursor() as cursor:
@@ -245,8 +251,8 @@ def subject_rows_insert(
                     read.purpose_id,
                     read.registry_id,
                     read.created_at,
-                    [subject for subject, _found in rows],
-                    [found for _subject, found in rows],
+                    ",".join(subject for subject, _found in rows),
+                    ",".join("t" if found else "f" for _subject, found in rows),
                 ],
             )
         return

@@ -11,15 +11,17 @@ from tests.sign_in import sign_in
 def pytest_collection_modifyitems(config, items):
     """Integration tests need PostgreSQL (real workers share the database with the test),
     and ``postgresql`` tests are about a PostgreSQL-only path: on the embedded SQLite
-    run both are deselected, and the PostgreSQL run of ``python3 dev.py test`` runs them."""
+    run both are deselected, and the PostgreSQL run of ``python3 dev.py test`` runs them;
+    ``sqlite`` tests, about the embedded default's own path, run on SQLite only."""
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
-        return
-    selected = [
-        item
-        for item in items
-        if item.get_closest_marker("integration") is None
-        and item.get_closest_marker("postgresql") is None
-    ]
+        selected = [item for item in items if item.get_closest_marker("sqlite") is None]
+    else:
+        selected = [
+            item
+            for item in items
+            if item.get_closest_marker("integration") is None
+            and item.get_closest_marker("postgresql") is None
+        ]
     if len(selected) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in selected])
         items[:] = selected

@@ -30,8 +30,8 @@ def test_every_translation_keeps_the_placeholders_of_its_source():
     assert formatted, "the catalogue should hold messages with placeholders"
     for entry in formatted:
         translations = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
-        for translation in translations:
-            assert i18n.placeholder_problem(entry.msgid, translation) is None, entry.msgid
+        for translated in translations:
+            assert i18n.placeholder_problem(entry.msgid, translated) is None, entry.msgid
 
 
 def test_choices_labels_and_verbose_names_are_extracted():

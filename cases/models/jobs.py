@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.request_context import REQUEST_ID_MAX_LENGTH
+
 from ..constants import JobState
 
 
@@ -32,6 +34,12 @@ class Job(models.Model):
     # the same message may take over what an earlier try held when the database went away.
     claimed_by = models.CharField(_("执行者"), max_length=80, blank=True, default="")
     last_error = models.TextField(_("最近错误"), blank=True)
+    # The request (or the task of a request) that made the work necessary: every message
+    # of the job carries it, a republish by the sweeper too, so the worker's log lines
+    # tie back to that request.
+    request_id = models.CharField(
+        _("请求编号"), max_length=REQUEST_ID_MAX_LENGTH, null=True, blank=True
+    )
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)

@@ -17,6 +17,9 @@ by each app's ``AppConfig.ready()`` through ``job_handler_register``: a reader (
 a tool) follows a kind to its service from there. Publishing goes through the one
 function the Celery side registers (``job_publisher_register``, in ``cases/apps.py``,
 which sends ``cases.run_job`` from ``cases/tasks.py``): services never import tasks.
+A job keeps the id of the request that enqueued it (``Job.request_id``, from
+``onewindow.request_context``) and every message of it carries that id, a republish by
+the sweeper too: the worker's log lines tie back to the request whatever the route.
 
 A run's state is passed explicitly, never kept in a thread: a handler with a
 ``running_job`` parameter is given the ``RunningJob``, and hands it on to mark its
@@ -31,7 +34,7 @@ import datetime as dt
 import inspect
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +42,8 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+
+from onewindow.request_context import current_request_id
 
 from ..constants import JobState
 from ..models import Job
@@ -59,9 +64,11 @@ class JobHandler:
 # kind → its handler. Filled by the apps' ``ready()``; read-only afterwards.
 JOB_HANDLERS: dict[str, JobHandler] = {}
 
-# Sends one job's id to a Celery queue (``None``: the default queue).
-JobPublisher = Callable[[int, str | None], None]
+# Sends one job's id to a Celery queue (``None``: the default queue): called as
+# ``publisher(job_id, queue)``, and with ``request_id=`` when it has that parameter.
+JobPublisher = Callable[..., None]
 _publisher: JobPublisher | None = None
+_publisher_takes_request_id = False
 
 # How many messages wait in a Celery queue (``None``: the default queue).
 QueueCounter = Callable[[str | None], int]
@@ -106,9 +113,13 @@ def job_handler_register(
 
 def job_publisher_register(publisher: JobPublisher | None) -> JobPublisher | None:
     """Set the function that sends a job's id to its queue; returns the one it replaces
-    (a test or a benchmark that collects the messages puts the real one back)."""
-    global _publisher
+    (a test or a benchmark that collects the messages puts the real one back). A
+    publisher with a ``request_id`` parameter is given the job's request id."""
+    global _publisher, _publisher_takes_request_id
     previous, _publisher = _publisher, publisher
+    _publisher_takes_request_id = (
+        publisher is not None and "request_id" in inspect.signature(publisher).parameters
+    )
     return previous
 
 
@@ -120,12 +131,18 @@ def job_queue_counter_register(counter: QueueCounter | None) -> QueueCounter | N
     return previous
 
 
-def _publish(jobs: list[tuple[int, str]], *, robust: bool = False) -> None:
-    """Send ``(id, kind)`` jobs to their queues; ``robust`` logs a failed send instead of
-    raising, and clears the job's "queued" marker, so the sweeper sends it again."""
-    unsent = []
+def _publish(
+    jobs: list[tuple[int, str]],
+    *,
+    robust: bool = False,
+    request_ids: Mapping[int, str | None] | None = None,
+) -> None:
+    """Send ``(id, kind)`` jobs to their queues, each message with its job's request id
+    (``request_ids``, by job id); ``robust`` logs a failed send instead of raising, and
+    clears the job's "queued" marker, so the sweeper sends it again."""
+    unsent: list[int] = []
     try:
-        _publish_each(jobs, robust=robust, unsent=unsent)
+        _publish_each(jobs, robust=robust, unsent=unsent, request_ids=request_ids or {})
     finally:
         if unsent:
             try:
@@ -134,14 +151,23 @@ def _publish(jobs: list[tuple[int, str]], *, robust: bool = False) -> None:
                 logger.exception("could not mark %s jobs as unsent", len(unsent))
 
 
-def _publish_each(jobs: list[tuple[int, str]], *, robust: bool, unsent: list[int]) -> None:
+def _publish_each(
+    jobs: list[tuple[int, str]],
+    *,
+    robust: bool,
+    unsent: list[int],
+    request_ids: Mapping[int, str | None],
+) -> None:
     for job_id, kind in jobs:
         handler = JOB_HANDLERS.get(kind)
         queue = handler.queue if handler is not None else None
         try:
             if _publisher is None:
                 raise RuntimeError("no job publisher registered (is the cases app installed?)")
-            _publisher(job_id, queue)
+            if _publisher_takes_request_id:
+                _publisher(job_id, queue, request_id=request_ids.get(job_id))
+            else:
+                _publisher(job_id, queue)
         except Exception:
             unsent.append(job_id)
             if not robust:
@@ -204,7 +230,14 @@ def job_enqueue(
     if handler is None:
         raise ValueError(f"unknown job kind {kind!r}")
     now = timezone.now()
-    job = Job(kind=kind, key=key, payload=payload or {}, next_try_at=now, published_at=now)
+    job = Job(
+        kind=kind,
+        key=key,
+        payload=payload or {},
+        next_try_at=now,
+        published_at=now,
+        request_id=current_request_id(),
+    )
     keeper = (
         running_job
         if running_job is not None and handler.is_continuable and running_job._may_keep()
@@ -234,7 +267,9 @@ def job_enqueue(
     # in embedded mode where the task runs in-process, a failing job may turn the
     # request that caused it into an error. The row records the failure and the
     # sweeper (or ``manage.py reconcile``) runs it again.
-    transaction.on_commit(lambda: _publish([(job.pk, kind)], robust=True))
+    transaction.on_commit(
+        lambda: _publish([(job.pk, kind)], robust=True, request_ids={job.pk: job.request_id})
+    )
     return job
 
 
@@ -360,7 +395,11 @@ def _job_release(*, jobs: list[Job]) -> None:
         published_at=now,
         updated_at=now,
     )
-    _publish([(job.pk, job.kind) for job in jobs], robust=True)
+    _publish(
+        [(job.pk, job.kind) for job in jobs],
+        robust=True,
+        request_ids={job.pk: job.request_id for job in jobs},
+    )
 
 
 def job_done_in_this_transaction(*, running_job: RunningJob | None) -> None:
@@ -434,19 +473,26 @@ def jobs_sweep(*, now: dt.datetime | None = None, limit: int = 5000) -> int:
     now = now or timezone.now()
     unqueued = Q(state=JobState.PENDING, next_try_at__lte=now, published_at__isnull=True)
     dead_worker = Q(state=JobState.RUNNING, lease_until__lt=now)
-    jobs = list(
-        Job.objects.filter(unqueued | dead_worker).order_by("id").values_list("pk", "kind")[:limit]
+    found = list(
+        Job.objects.filter(unqueued | dead_worker)
+        .order_by("id")
+        .values_list("pk", "kind", "request_id")[:limit]
     )
-    jobs += _jobs_lost_by_the_broker(now=now, limit=limit - len(jobs))
-    if jobs:
-        Job.objects.filter(pk__in=[job_id for job_id, _ in jobs]).update(published_at=now)
-        _publish(jobs, robust=True)
-        logger.info("sweeper re-published %s jobs", len(jobs))
-    return len(jobs)
+    found += _jobs_lost_by_the_broker(now=now, limit=limit - len(found))
+    if found:
+        Job.objects.filter(pk__in=[job_id for job_id, _kind, _id in found]).update(published_at=now)
+        _publish(
+            [(job_id, kind) for job_id, kind, _id in found],
+            robust=True,
+            request_ids={job_id: request_id for job_id, _kind, request_id in found},
+        )
+        logger.info("sweeper re-published %s jobs", len(found))
+    return len(found)
 
 
-def _jobs_lost_by_the_broker(*, now: dt.datetime, limit: int) -> list[tuple[int, str]]:
-    """The oldest queued jobs of each queue beyond the messages that wait in it."""
+def _jobs_lost_by_the_broker(*, now: dt.datetime, limit: int) -> list[tuple[int, str, str | None]]:
+    """The oldest queued jobs of each queue beyond the messages that wait in it, as
+    ``(id, kind, request id)``."""
     if _queue_counter is None or limit <= 0:
         return []
     queued = Job.objects.filter(
@@ -463,7 +509,7 @@ def _jobs_lost_by_the_broker(*, now: dt.datetime, limit: int) -> list[tuple[int,
         handler = JOB_HANDLERS.get(kind)
         by_queue.setdefault(handler.queue if handler is not None else None, []).append(kind)
     stale = now - dt.timedelta(seconds=settings.JOB_REPUBLISH_SECONDS)
-    lost: list[tuple[int, str]] = []
+    lost: list[tuple[int, str, str | None]] = []
     for queue, kinds in sorted(by_queue.items(), key=lambda item: item[0] or ""):
         try:
             waiting = _queue_counter(queue)
@@ -477,7 +523,7 @@ def _jobs_lost_by_the_broker(*, now: dt.datetime, limit: int) -> list[tuple[int,
         lost += list(
             queued.filter(kind__in=kinds, published_at__lt=stale)
             .order_by("published_at", "id")
-            .values_list("pk", "kind")[: min(missing, limit - len(lost))]
+            .values_list("pk", "kind", "request_id")[: min(missing, limit - len(lost))]
         )
         if len(lost) >= limit:
             break
@@ -497,6 +543,10 @@ def job_revive(*, job: Job) -> Job:
             updated_at=now,
         )
         if revived:
-            transaction.on_commit(lambda: _publish([(job.pk, job.kind)], robust=True))
+            transaction.on_commit(
+                lambda: _publish(
+                    [(job.pk, job.kind)], robust=True, request_ids={job.pk: job.request_id}
+                )
+            )
     job.refresh_from_db()
     return job

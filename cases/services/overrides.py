@@ -181,7 +181,7 @@ def override_reason_clean(*, reason: str | None, overrides: list[FieldOverride])
     raise ApplicantInputError(
         _(
             "「%(field)s」与共享数据登记的不一致。留空即按登记信息填写；确需改动，"
-            "请填写改动理由（override_reason），改动将记录并转人工审查。"
+            "请填写改动理由，改动将记录并转人工审查。"
         )
         % {"field": first.label},
         field=first.input_name,

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cases.constants import CaseState, Channel, EventKind
-from cases.exceptions import CaseError
+from cases.exceptions import ApplicantInputError, CaseError
 from cases.models import Applicant, Case, CaseEvent
 from cases.services.intake import (
     IntakeResult,
@@ -160,14 +160,33 @@ def online_evidence_decline(*, case: Case, applicant: Applicant, material_type_c
 
 
 def online_form_update(
-    *, case: Case, applicant: Applicant, values_by_item: dict[str, dict[str, str]]
+    *,
+    case: Case,
+    applicant: Applicant,
+    values_by_item: dict[str, dict[str, str]],
+    override_reason: str = "",
 ) -> Case:
-    """The applicant corrects or completes the prefilled application forms."""
+    """The applicant corrects or completes the prefilled application forms.
+
+    As at the window, a value a registry prefilled is changed only with
+    ``override_reason``: the change is then recorded (the applicant as its author), a
+    reviewer decides the case instead of the automatic decision, and the certificate
+    still carries the registry's data. Without a reason nothing of the save is written
+    and the ``ApplyError`` names the field at fault."""
     _own_editable(case=case, applicant=applicant)
     try:
         with transaction.atomic():
             for item_code, values in values_by_item.items():
-                case = case_form_update(case=case, item_code=item_code, values=values)
+                case = case_form_update(
+                    case=case,
+                    item_code=item_code,
+                    values=values,
+                    override_reason=override_reason,
+                    actor=None,
+                    actor_label=online_actor_label(),
+                )
+    except ApplicantInputError as error:
+        raise ApplyError(str(error), field=error.field) from None
     except CaseError as error:
         raise ApplyError(str(error)) from None
     return case

@@ -216,10 +216,3 @@ def _check(row: OneTimeCode | None, code: str, now: dt.datetime) -> _Outcome:
     row.used_at = now
     row.save(update_fields=["attempts", "used_at"])
     return _Outcome(row.applicant)
-
-
-def one_time_codes_purge(*, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
-    """Forget codes long past their use (the per-hour sending limit needs only the last
-    hour). Returns how many rows went."""
-    deleted, _ = OneTimeCode.objects.filter(created_at__lt=timezone.now() - older_than).delete()
-    return deleted

@@ -65,9 +65,3 @@ def track_failure_blocked_keys(*, limits: dict[str, int]) -> set[str]:
             "client", flat=True
         )
     )
-
-
-def track_failures_purge() -> int:
-    """Delete the counts whose window has ended (they block nobody any more)."""
-    deleted, _ = TrackFailure.objects.filter(window_ends__lte=timezone.now()).delete()
-    return deleted

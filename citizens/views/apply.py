@@ -121,15 +121,21 @@ def _checklist_rows(case: Case) -> list[dict[str, Any]]:
     return rows
 
 
-def _form_sections(case: Case) -> list[dict[str, Any]]:
+def _form_sections(case: Case, *, typed: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The items' forms, each field marked when a registry prefilled it; ``typed``: the
+    values a refused save sent, shown again."""
+    prefilled = (case.registry_prefill or {}).get("forms") or {}
     sections = []
     for item in case.items.order_by("code"):
         values = (case.form_data or {}).get(item.code, {})
         fields = [
             {
                 "label": spec.get("label") or spec["name"],
-                "value": values.get(spec["name"], ""),
+                "value": (typed or {}).get(
+                    f"{item.code}__{spec['name']}", values.get(spec["name"], "")
+                ),
                 "input_name": f"{item.code}__{spec['name']}",
+                "is_prefilled": spec["name"] in (prefilled.get(item.code) or {}),
             }
             for spec in item.form_fields or []
             if isinstance(spec, dict) and spec.get("name")
@@ -145,10 +151,15 @@ def _apply_page(
     case: Case,
     *,
     upload_error: tuple[str, str] | None = None,
+    form_error: dict[str, str] | None = None,
+    form_values: dict[str, str] | None = None,
+    form_reason: str = "",
     status: int = 200,
 ) -> HttpResponse:
     rows = _checklist_rows(case)
     notice = case_notice_for_print(case=case) if case.state == CaseState.PENDING_MATERIALS else None
+    sections = _form_sections(case, typed=form_values)
+    input_names = {field["input_name"] for section in sections for field in section["fields"]}
     return render(
         request,
         "citizens/apply_case.html",
@@ -161,7 +172,18 @@ def _apply_page(
             + sum(1 for row in rows if row["status"] == MaterialStatus.PRODUCED_IN_CASE),
             "reuse_percent": round(checklist_reuse_rate(case_checklist(case=case)) * 100),
             "notice_entries": notice.data.get("entries", []) if notice is not None else [],
-            "form_sections": _form_sections(case),
+            "form_sections": sections,
+            "has_prefilled_fields": any(
+                field["is_prefilled"] for section in sections for field in section["fields"]
+            ),
+            "form_error": form_error,
+            # A message about no input on the page is shown above the form's button.
+            "form_error_elsewhere": bool(
+                form_error
+                and form_error["field"] != "override_reason"
+                and form_error["field"] not in input_names
+            ),
+            "form_reason": form_reason,
             "editable": _is_editable(case),
             "upload_error": upload_error,
             "submit_form": SubmitForm(initial={"submit_key": uuid.uuid4()}),
@@ -227,12 +249,32 @@ def apply_forms(request: HttpRequest, tracking_no: str, *, applicant: Applicant)
         item_code, separator, field_name = key.partition("__")
         if separator and field_name:
             values_by_item.setdefault(item_code, {})[field_name] = value
+    reason = request.POST.get("override_reason", "")
     try:
-        online_form_update(case=case, applicant=applicant, values_by_item=values_by_item)
+        online_form_update(
+            case=case, applicant=applicant, values_by_item=values_by_item, override_reason=reason
+        )
     except ApplyError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("申请表已保存。"))
+        if not error.field:
+            messages.error(request, str(error))
+            return redirect("citizens:apply_case", tracking_no=case.tracking_no)
+        # The page again, with what was typed, the reason box open and the message at
+        # its field: nothing of this save was written.
+        case.refresh_from_db()
+        return _apply_page(
+            request,
+            applicant,
+            case,
+            form_error={"field": error.field, "message": str(error)},
+            form_values={
+                f"{code}__{name}": value
+                for code, values in values_by_item.items()
+                for name, value in values.items()
+            },
+            form_reason=reason,
+            status=400,
+        )
+    messages.success(request, _("申请表已保存。"))
     return redirect("citizens:apply_case", tracking_no=case.tracking_no)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,7 +26,7 @@ from ..selectors import (
     applicant_cases,
     applicant_certificate_get,
     applicant_certificates,
-    applicant_data_reads,
+    applicant_data_reads_page,
     case_public_view,
     case_supplement_requests,
 )
@@ -243,8 +242,8 @@ def me_certificate_pdf(
 
 @citizen_required
 def me_data_reads(request: HttpRequest, *, applicant: Applicant) -> HttpResponse:
-    page = Paginator(applicant_data_reads(applicant=applicant), DATA_READS_PER_PAGE).get_page(
-        request.GET.get("page")
+    page = applicant_data_reads_page(
+        applicant=applicant, page_number=request.GET.get("page"), per_page=DATA_READS_PER_PAGE
     )
     return render(request, "citizens/me_data_reads.html", {"applicant": applicant, "page": page})
 

@@ -32,12 +32,16 @@ CATALOGUE_PATH = Path(departments.demo.__file__).parent / "catalogue.yaml"
 
 # The window clerks' own department, if the catalogue has one (first match wins).
 WINDOW_DEPARTMENT_KEYWORDS = ("行政审批", "政务服务")
+# The car-quota round's organiser (市交通委员会 in the demo catalogue): the lottery
+# officer's department, and the one whose agreements the round reads with.
+TRANSPORT_DEPARTMENT_CODE = "R"
 
 # username, role, last name, first name
 ROLE_LOGINS: tuple[tuple[str, str, str, str], ...] = (
     ("clerk", Role.CLERK, "王", "晓芳"),
     ("agent", Role.AGENT, "赵", "德明"),
     ("supervisor", Role.SUPERVISOR, "周", "正清"),
+    ("lottery_officer", Role.LOTTERY_OFFICER, "孙", "立行"),
 )
 ADMIN_LOGIN = ("admin", "演示", "管理员")
 REVIEWER_SURNAMES = (
@@ -53,6 +57,7 @@ ROLE_GROUPS = {
     Role.AGENT: "agents",
     Role.SUPERVISOR: "supervisors",
     Role.REVIEWER: "reviewers",
+    Role.LOTTERY_OFFICER: "lottery_officers",
 }
 # The catalogue as reviewers, clerks and agents may browse it. Registry records and
 # staff profiles are left out: personal data is read through the sharing gateway,
@@ -85,8 +90,17 @@ GROUP_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
         for model in ("case", "casematerial", "verification", "caseevent", "certificate")
     },
     "supervisors": set(),  # every view permission of both apps, filled in at load time
+    # The lottery's admin: open and edit rounds and rule sets, decide appeals.
+    "lottery_officers": {
+        ("lottery", f"{action}_{model}")
+        for model in ("round", "ruleset")
+        for action in ("view", "change", "add")
+    }
+    | {("lottery", "view_application"), ("lottery", "change_application")},
 }
 SUPERVISED_APPS = ("cases", "departments")
+# The apps whose permissions the groups are given.
+GROUP_APPS = (*SUPERVISED_APPS, "lottery")
 
 
 class DemoDataError(Exception):
@@ -100,16 +114,18 @@ class DemoLoadRefusedError(DemoDataError):
 def demo_load(*, force: bool = False) -> dict[str, int]:
     """Load or refresh the demo: what a visitor of the demo site logs in with and finds.
 
-    Imports the demo catalogue, fills the five local registries with the synthetic
+    Imports the demo catalogue, fills the local registries with the synthetic
     persons and organisations, and creates the logins ``clerk``, ``agent``,
-    ``supervisor``, ``admin`` and ``reviewer_<code>`` for every department, all with
+    ``supervisor``, ``lottery_officer`` (of the transport department), ``admin`` and
+    ``reviewer_<code>`` for every department, all with
     ``settings.DEMO_PASSWORD``. Refuses when ``DEBUG`` is off unless ``force``:
     the password is public. Returns counts for the summary.
     """
     if not settings.DEBUG and not force:
         raise DemoLoadRefusedError(
             "load_demo refuses to run with DEBUG off: it creates demo logins (clerk, agent, "
-            f"supervisor, admin, reviewer_*) whose password {settings.DEMO_PASSWORD!r} is public. "
+            "supervisor, lottery_officer, admin, reviewer_*) whose password "
+            f"{settings.DEMO_PASSWORD!r} is public. "
             "Run it on a demo or development system, or pass --force if this one really is a demo."
         )
     with transaction.atomic():
@@ -231,7 +247,7 @@ def _logins_load() -> dict[str, int]:
             is_superuser=False,
             password=password,
         )
-        department = window_department if role == Role.CLERK else None
+        department = _login_department(role, window_department=window_department)
         outcome = _merge(outcome, _profile_sync(user=user, role=role, department=department))
         outcomes.append(
             _merge(outcome, _groups_sync(user=user, groups=[groups[ROLE_GROUPS[role]]]))
@@ -267,6 +283,20 @@ def _logins_load() -> dict[str, int]:
         "users_updated": outcomes.count("updated"),
         "groups": len(groups),
     }
+
+
+def _login_department(role: str, *, window_department: Department | None) -> Department | None:
+    if role == Role.CLERK:
+        return window_department
+    if role == Role.LOTTERY_OFFICER:
+        department = Department.objects.filter(code=TRANSPORT_DEPARTMENT_CODE).first()
+        if department is None:
+            raise DemoDataError(
+                f"The demo catalogue {CATALOGUE_PATH.name} defines no department "
+                f"{TRANSPORT_DEPARTMENT_CODE}: the lottery officer has no department."
+            )
+        return department
+    return None
 
 
 def _window_department() -> Department | None:
@@ -345,12 +375,12 @@ def _groups_sync(*, user: Any, groups: Iterable[Group]) -> bool:
 def _groups_load() -> dict[str, Group]:
     # Permissions are created after migrate; creating them here too makes the
     # load independent of how the database was set up (idempotent either way).
-    for app_label in SUPERVISED_APPS:
+    for app_label in GROUP_APPS:
         create_permissions(apps.get_app_config(app_label), verbosity=0)
     permissions = {
         (permission.content_type.app_label, permission.codename): permission
         for permission in Permission.objects.filter(
-            content_type__app_label__in=SUPERVISED_APPS
+            content_type__app_label__in=GROUP_APPS
         ).select_related("content_type")
     }
     wanted = dict(GROUP_PERMISSIONS)
@@ -359,7 +389,9 @@ def _groups_load() -> dict[str, Group]:
     wanted["supervisors"] = {
         key
         for key in permissions
-        if key[1].startswith("view_") and key not in {("departments", "view_registryrecord")}
+        if key[0] in SUPERVISED_APPS
+        and key[1].startswith("view_")
+        and key not in {("departments", "view_registryrecord")}
     }
     unknown = sorted(
         f"{app}.{codename}"

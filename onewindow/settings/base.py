@@ -257,6 +257,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # A lottery application's state is not a case's or an approval's.
+    "ENUM_NAME_OVERRIDES": {"LotteryApplicationStateEnum": "lottery.constants.ApplicationState"},
 }
 
 # Celery. Without REDIS_URL the embedded mode runs every task in-process.
@@ -300,12 +302,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certificates.expire_due",
         "schedule": crontab(hour=0, minute=5),
     },
-    # Sign-in codes older than a day are deleted.
-    "purge-one-time-codes": {
-        "task": "citizens.purge_one_time_codes",
-        "schedule": crontab(hour=3, minute=15),
-    },
-    # Personal data past its retention period (RETENTION_*_DAYS below) goes, nightly.
+    # Personal data past its retention period (RETENTION_*_DAYS below) goes, nightly:
+    # sign-in codes and tracking counts among it.
     "apply-retention": {"task": "privacy.apply_retention", "schedule": crontab(hour=3, minute=45)},
 }
 # /health/'s worker check (operations/health.py): beat sends a heartbeat to each queue every
@@ -396,6 +394,14 @@ TRACK_FAILURE_WINDOW_SECONDS = env.int("TRACK_FAILURE_WINDOW_SECONDS", default=6
 # of the 11,000 possible suffixes: years for a brute force spread over many addresses.
 TRACK_CASE_FAILURE_LIMIT = env.int("TRACK_CASE_FAILURE_LIMIT", default=20)
 TRACK_CASE_FAILURE_WINDOW_SECONDS = env.int("TRACK_CASE_FAILURE_WINDOW_SECONDS", default=86400)
+# The public lottery look-up and appeal (application number + ID suffix): misses per client
+# address within the window, and wrong suffixes per application from any address.
+LOTTERY_LOOKUP_FAILURE_LIMIT = env.int("LOTTERY_LOOKUP_FAILURE_LIMIT", default=10)
+LOTTERY_LOOKUP_FAILURE_WINDOW_SECONDS = env.int("LOTTERY_LOOKUP_FAILURE_WINDOW_SECONDS", default=600)
+LOTTERY_APPLICATION_FAILURE_LIMIT = env.int("LOTTERY_APPLICATION_FAILURE_LIMIT", default=20)
+LOTTERY_APPLICATION_FAILURE_WINDOW_SECONDS = env.int(
+    "LOTTERY_APPLICATION_FAILURE_WINDOW_SECONDS", default=86400
+)
 # Signing in to /me/: codes asked for and wrong codes typed per client address and window.
 SIGN_IN_REQUEST_LIMIT = env.int("SIGN_IN_REQUEST_LIMIT", default=20)
 SIGN_IN_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=20)
@@ -458,8 +464,13 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 RETENTION_MATERIAL_FILES_DAYS = env.int("RETENTION_MATERIAL_FILES_DAYS", default=365)
 # Who read my data (cases.Verification): 3 years, the civil limitation period (民法典 art. 188).
 RETENTION_DATA_ACCESS_LOG_DAYS = env.int("RETENTION_DATA_ACCESS_LOG_DAYS", default=3 * 365)
-RETENTION_SIGN_IN_CODES_DAYS = env.int("RETENTION_SIGN_IN_CODES_DAYS", default=30)
-RETENTION_TRACK_FAILURES_DAYS = env.int("RETENTION_TRACK_FAILURES_DAYS", default=7)
+# Who read my data in a batch (sharing.BatchRead and its per-person rows): the same 3 years.
+RETENTION_BATCH_READS_DAYS = env.int("RETENTION_BATCH_READS_DAYS", default=3 * 365)
+# Sign-in codes (citizens.OneTimeCode): a day; the per-hour sending limit needs only the last hour.
+RETENTION_SIGN_IN_CODES_DAYS = env.int("RETENTION_SIGN_IN_CODES_DAYS", default=1)
+# Tracking throttle counts (citizens.TrackFailure), from the end of their window: only the
+# throttle needs them.
+RETENTION_TRACK_FAILURES_DAYS = env.int("RETENTION_TRACK_FAILURES_DAYS", default=1)
 # Staff sign-in logs (django-axes): at least 6 months (网络安全法 art. 21).
 RETENTION_STAFF_SIGN_IN_DAYS = env.int("RETENTION_STAFF_SIGN_IN_DAYS", default=180)
 # Rows per statement of a retention run.

@@ -1,6 +1,6 @@
 """The retention kinds of the tables below ``privacy``: uploaded materials, the data-access
-log, sign-in codes, tracking attempts and staff sign-in attempts (registered in
-``privacy/apps.py``). Each is ``apply(*, cutoff, dry_run, run) -> int``
+log, the batch-read log (``sharing``), sign-in codes, tracking attempts and staff sign-in
+attempts (registered in ``privacy/apps.py``). Each is ``apply(*, cutoff, dry_run, run) -> int``
 (``privacy/retention.py``).
 
 What is not here, on purpose:
@@ -26,6 +26,7 @@ from cases.constants import CaseState
 from cases.models import CaseMaterial, Verification
 from citizens.models import OneTimeCode, TrackFailure
 from departments.models import MaterialType
+from sharing.models import BatchRead, BatchReadSubject
 
 from ..models import RetentionRun
 from .chained import chained_rows_remove
@@ -119,7 +120,26 @@ def data_access_log_expire(*, cutoff: dt.datetime, dry_run: bool, run: Retention
     )
 
 
+def batch_reads_expire(*, cutoff: dt.datetime, dry_run: bool, run: RetentionRun | None) -> int:
+    """Delete the batch reads (``sharing.BatchRead``, one per chunk) made before
+    ``cutoff`` with their subjects' rows (``BatchReadSubject``, one per person per
+    registry per purpose). A chunk goes whole: its digests cover its subjects, so a chunk
+    kept is never left with some of them missing. Subjects first, chunk by chunk of
+    ``RETENTION_CHUNK_SIZE`` rows, then the chunks that no longer have any; a run cut off
+    in between leaves chunks without subjects, which the next run deletes. The purposes
+    (``SharingPurpose``: a round's name and department) are no one's personal data and stay.
+    """
+    expired_reads = BatchRead.objects.filter(created_at__lt=cutoff)
+    subjects = BatchReadSubject.objects.filter(read__in=expired_reads.values("pk"))
+    emptied = expired_reads.exclude(Exists(BatchReadSubject.objects.filter(read=OuterRef("pk"))))
+    if dry_run:
+        return subjects.count() + expired_reads.count()
+    return delete_in_chunks(subjects, dry_run=False) + delete_in_chunks(emptied, dry_run=False)
+
+
 def sign_in_codes_expire(*, cutoff: dt.datetime, dry_run: bool, run: RetentionRun | None) -> int:
+    """Sign-in codes (``citizens.OneTimeCode``) created before ``cutoff``: the only path
+    by which they go (the nightly run; a day by default)."""
     return delete_in_chunks(OneTimeCode.objects.filter(created_at__lt=cutoff), dry_run=dry_run)
 
 

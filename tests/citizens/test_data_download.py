@@ -125,3 +125,46 @@ def test_signed_out_visitors_go_to_sign_in(client):
 def test_the_me_pages_link_to_the_download(owner_client, owner_case):
     for name in ("citizens:me", "citizens:me_data_reads", "citizens:me_certificates"):
         assert URL in owner_client.get(reverse(name)).content.decode()
+
+
+def test_the_download_holds_my_batch_reads_and_not_anyone_elses(
+    owner_client, owner, stranger, item
+):
+    from sharing.models import SharingPurpose
+    from tests.batch_reads import batch_read_logged
+
+    transport = DepartmentFactory(code="JT", name="成都市交通运输局")
+    vehicles = RegistryFactory(
+        code="VEHICLE",
+        name="机动车登记信息库",
+        department=DepartmentFactory(code="B2", name="成都市公安局交通管理局"),
+    )
+    mine = SharingPurpose.objects.create(
+        key="lottery:2026-6", purpose="2026年第6期小客车指标摇号资格审核", department=transport
+    )
+    theirs = SharingPurpose.objects.create(
+        key="lottery:2026-7", purpose="2026年第7期小客车指标摇号资格审核", department=transport
+    )
+    batch_read_logged(purpose=mine, registry=vehicles, subject_ids=[OWNER_ID, OTHER_ID])
+    batch_read_logged(purpose=theirs, registry=vehicles, subject_ids=[OTHER_ID], found=False)
+    response, data = _download(owner_client)
+    [read] = data["batch_data_access_log"]
+    assert read["requesting_department"] == "成都市交通运输局"
+    assert read["registry"] == "机动车登记信息库"
+    assert read["registry_department"] == "成都市公安局交通管理局"
+    assert read["purpose"] == "2026年第6期小客车指标摇号资格审核"
+    assert read["record_found"] is True and read["at"]
+    assert "第7期" not in response.content.decode("utf-8")
+
+
+def test_the_download_holds_what_the_registries_prefilled(owner_client, owner, item):
+    prefill = {
+        "registry": "POPULATION",
+        "applicant": {"name": OWNER_NAME, "address": "四川省成都市锦江区红星路三段1号"},
+        "forms": {item.code: {"spouse_name": "王小明"}},
+    }
+    case = CaseFactory(applicant=owner, items=[item], registry_prefill=prefill)
+    _response, data = _download(owner_client)
+    [exported] = data["cases"]
+    assert exported["tracking_no"] == case.tracking_no
+    assert exported["registry_prefill"] == prefill

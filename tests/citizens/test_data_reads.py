@@ -113,3 +113,149 @@ def test_a_long_list_is_paged_not_cut(owner_client, owner, population, health):
     second = owner_client.get(reverse("citizens:me_data_reads") + "?page=2").content.decode()
     shown = {row.pk for row in rows if f'data-verification="{row.pk}"' in first + second}
     assert shown == {row.pk for row in rows}
+
+
+# --- batch reads (issue 16.4): a lottery round's check of every applicant -------------
+
+
+@pytest.fixture
+def round_read(db):
+    """A transport commission's round purpose and the vehicle registry it reads."""
+    from sharing.models import SharingPurpose
+
+    transport = DepartmentFactory(code="JT", name="成都市交通运输局")
+    vehicles = RegistryFactory(
+        code="VEHICLE",
+        name="机动车登记信息库",
+        department=DepartmentFactory(code="B2", name="成都市公安局交通管理局"),
+    )
+    purpose = SharingPurpose.objects.create(
+        key="lottery:2026-6", purpose="2026年第6期小客车指标摇号资格审核", department=transport
+    )
+    return purpose, vehicles
+
+
+def test_a_person_read_in_a_batch_sees_it_merged_in_time_order(
+    owner_client, owner, owner_case, population, health, round_read
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.batch_reads import batch_read_logged
+
+    purpose, vehicles = round_read
+    now = timezone.now()
+    older = Verification.objects.create(
+        registry=population,
+        subject_id=OWNER_ID,
+        applicant=owner,
+        case=owner_case,
+        purpose="办理二孩生育登记核验户籍",
+        requesting_department=health,
+        outcome=VerificationOutcome.OK,
+        request_sha256="a" * 64,
+        created_at=now - dt.timedelta(days=2),
+    )
+    chunk = batch_read_logged(
+        purpose=purpose,
+        registry=vehicles,
+        subject_ids=[OWNER_ID, OTHER_ID],
+        created_at=now - dt.timedelta(days=1),
+    )
+    newer = Verification.objects.create(
+        registry=population,
+        subject_id=OWNER_ID,
+        applicant=owner,
+        purpose="窗口预填申请表",
+        requesting_department=health,
+        outcome=VerificationOutcome.OK,
+        request_sha256="b" * 64,
+        created_at=now,
+    )
+    mine = chunk.subject_rows.get(subject_id=OWNER_ID)
+    theirs = chunk.subject_rows.get(subject_id=OTHER_ID)
+
+    response = owner_client.get(reverse("citizens:me_data_reads"))
+    html = response.content.decode()
+    assert [(read.source, read.pk) for read in response.context["page"]] == [
+        ("case", newer.pk),
+        ("batch", mine.pk),
+        ("case", older.pk),
+    ]
+    assert f'data-batch-read="{mine.pk}"' in html
+    assert f'data-batch-read="{theirs.pk}"' not in html
+    for shown in ("成都市交通运输局", "机动车登记信息库", "成都市公安局交通管理局"):
+        assert shown in html
+    assert "2026年第6期小客车指标摇号资格审核" in html and "批量核验" in html
+    assert timezone.localtime(mine.created_at).strftime("%Y-%m-%d %H:%M") in html
+
+
+def test_a_person_not_in_the_batch_sees_none_of_it(
+    client, stranger, round_read, population, health
+):
+    from tests.batch_reads import batch_read_logged
+
+    from .conftest import sign_in_as
+
+    purpose, vehicles = round_read
+    batch_read_logged(purpose=purpose, registry=vehicles, subject_ids=[OWNER_ID])
+    sign_in_as(client, stranger)
+    response = client.get(reverse("citizens:me_data_reads"))
+    assert list(response.context["page"]) == []
+    html = response.content.decode()
+    assert "data-batch-read" not in html and "小客车指标摇号" not in html
+
+
+def test_both_kinds_are_paged_together_in_a_fixed_number_of_queries(
+    owner_client, owner, population, health, round_read, django_assert_max_num_queries
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from sharing.models import SharingPurpose
+    from tests.batch_reads import batch_read_logged
+
+    purpose, vehicles = round_read
+    start = timezone.now() - dt.timedelta(days=100)
+    url = reverse("citizens:me_data_reads")
+
+    def add(n):
+        # Interleaved in time: a read for a case, then a batch read, and so on.
+        Verification.objects.create(
+            registry=population,
+            subject_id=OWNER_ID,
+            applicant=owner,
+            purpose=f"核验户籍{n}",
+            requesting_department=health,
+            outcome=VerificationOutcome.OK,
+            request_sha256="c" * 64,
+            created_at=start + dt.timedelta(hours=2 * n),
+        )
+        round_purpose = SharingPurpose.objects.create(
+            key=f"lottery:{n}", purpose=f"第{n}期摇号资格审核", department=purpose.department
+        )
+        batch_read_logged(
+            purpose=round_purpose,
+            registry=vehicles,
+            subject_ids=[OWNER_ID],
+            created_at=start + dt.timedelta(hours=2 * n + 1),
+        )
+
+    for n in range(2):
+        add(n)
+    owner_client.get(url)
+    with django_assert_max_num_queries(10) as few:
+        owner_client.get(url)
+    for n in range(2, 30):
+        add(n)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        first = owner_client.get(url)
+    second = owner_client.get(url + "?page=2")
+    reads = list(first.context["page"]) + list(second.context["page"])
+    assert len(first.context["page"]) == 50 and len(reads) == 60
+    times = [read.at for read in reads]
+    assert times == sorted(times, reverse=True)
+    assert {read.source for read in reads[:2]} == {"case", "batch"}
+    assert len({(read.source, read.pk) for read in reads}) == 60

@@ -299,12 +299,13 @@ def test_delivering_twice_sends_once(db, owner):
     assert len(sent_codes(owner.phone)) == 1
 
 
-def test_old_codes_are_purged_and_recent_ones_kept(db, owner):
-    from citizens.tasks import purge_one_time_codes
+def test_old_codes_go_in_the_nightly_retention_run_and_recent_ones_stay(db, owner):
+    """One path deletes codes: the retention run, a day after they were made by default."""
+    from privacy.services.runs import retention_apply
 
     one_time_code_request(id_number=OWNER_ID)
     OneTimeCode.objects.update(created_at=timezone.now() - dt.timedelta(days=2))
     one_time_code_request(id_number=OWNER_ID)
-    assert purge_one_time_codes() == 1
-    assert purge_one_time_codes() == 0
+    assert retention_apply().counts["sign_in_codes"] == 1
+    assert retention_apply().counts["sign_in_codes"] == 0
     assert OneTimeCode.objects.count() == 1

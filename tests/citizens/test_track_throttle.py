@@ -1,6 +1,7 @@
 """The tracking throttle's counts in the database (TrackFailure): shared by the page and
 the API, the window starting at an address's first failure, checked on PostgreSQL inside
-the API's one lookup statement, purged once their window has ended."""
+the API's one lookup statement, deleted by the nightly retention run a day after their
+window ended."""
 
 import datetime as dt
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from citizens.models import TrackFailure
-from citizens.tasks import purge_one_time_codes
+from privacy.services.runs import retention_apply
 
 from .conftest import OWNER_ID
 
@@ -77,9 +78,13 @@ def test_on_postgresql_check_and_lookup_are_one_statement(owner_case, settings):
     assert len(blocked.captured_queries) == 1
 
 
-def test_the_daily_purge_deletes_the_counts_whose_window_ended(db):
+def test_the_nightly_retention_run_deletes_the_counts_whose_window_ended_a_day_ago(db):
     now = timezone.now()
-    TrackFailure.objects.create(client="10.0.0.1", failures=3, window_ends=now - dt.timedelta(1))
-    TrackFailure.objects.create(client="10.0.0.2", failures=3, window_ends=now + dt.timedelta(1))
-    purge_one_time_codes()
-    assert list(TrackFailure.objects.values_list("client", flat=True)) == ["10.0.0.2"]
+    TrackFailure.objects.create(client="10.0.0.1", failures=3, window_ends=now - dt.timedelta(2))
+    TrackFailure.objects.create(client="10.0.0.2", failures=3, window_ends=now - dt.timedelta(0.5))
+    TrackFailure.objects.create(client="10.0.0.3", failures=3, window_ends=now + dt.timedelta(1))
+    assert retention_apply().counts["track_failures"] == 1
+    assert sorted(TrackFailure.objects.values_list("client", flat=True)) == [
+        "10.0.0.2",
+        "10.0.0.3",
+    ]

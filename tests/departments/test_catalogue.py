@@ -251,6 +251,11 @@ def test_demo_catalogue_has_the_minimum_size(demo):
         "SOCIAL_INSURANCE",
         "TAX",
         "REAL_ESTATE",
+        "DRIVING_LICENCE",
+        "VEHICLE",
+        "INCOME_TAX",
+        "ORG_CODE",
+        "TAX_REGISTRATION",
     }
     assert set(Registry.objects.values_list("connector", flat=True)) == {"local"}
 

@@ -131,9 +131,11 @@ def test_every_registry_is_filled_with_the_documented_keys(demo_runs: DemoRuns) 
     assert 0.2 < len(real_estate) / len(persons) < 0.4
     assert set(next(iter(persons.values()))) == {
         "name", "gender", "birth_date", "ethnicity", "address", "phone", "household_address",
-        "marital_status", "spouse_id", "spouse_name", "children",
+        "marital_status", "spouse_id", "spouse_name", "children", "status", "hukou_city",
     }  # fmt: skip
-    assert set(next(iter(social_insurance.values()))) == {"status", "months_paid", "paid_through"}
+    assert set(next(iter(social_insurance.values()))) == {
+        "status", "months_paid", "paid_through", "consecutive_months",
+    }  # fmt: skip
     assert set(next(iter(tax.values()))) == {"arrears", "arrears_amount", "credit_rating"}
     title = next(iter(real_estate.values()))["titles"][0]
     assert set(title) == {"number", "address", "area", "use"}

@@ -162,9 +162,8 @@ def test_many_chunks_last_line_wins_across_and_within_chunks(registry):
     assert calls == [2, 2, 2, 2, 1]
 
 
+@pytest.mark.sqlite  # PostgreSQL streams the whole input with one COPY
 def test_the_embedded_default_writes_one_upsert_per_chunk(registry):
-    if connection.vendor != "sqlite":
-        pytest.skip("PostgreSQL streams the whole input with one COPY")
     lines = [line(resident_id(n), {"n": n}) for n in range(10)]
     with CaptureQueriesContext(connection) as queries:
         registry_snapshot_import(registry=registry, lines=lines, chunk_size=3)

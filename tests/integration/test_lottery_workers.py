@@ -49,7 +49,12 @@ def population(round_) -> None:
     n % 10 == 0 and no driving licence when n % 10 == 1."""
     registries = _registries()
     applicants = Applicant.objects.bulk_create(
-        Applicant(kind=ApplicantKind.PERSON, id_type=IdType.RESIDENT_ID, id_number=resident_id(n), name=f"申请人{n}")
+        Applicant(
+            kind=ApplicantKind.PERSON,
+            id_type=IdType.RESIDENT_ID,
+            id_number=resident_id(n),
+            name=f"申请人{n}",
+        )
         for n in range(APPLICANTS)
     )
     Application.objects.bulk_create(
@@ -102,7 +107,7 @@ def unfinished() -> int:
 
 
 def test_a_worker_killed_mid_run_and_the_run_started_again_verifies_everyone_once(
-    lottery_world, open_round, closed, tmp_path
+    lottery_world, open_round, closed, tmp_path  # noqa: F811 - the fixtures imported above
 ):
     round_ = open_round(code="2026-6", quota=100)
     population(round_)
@@ -146,15 +151,19 @@ def test_a_worker_killed_mid_run_and_the_run_started_again_verifies_everyone_onc
             for worker in (*workers, replacement):
                 worker.stop()
 
-    states = dict(
-        Application.objects.values_list("applicant__id_number", "state").iterator()
-    )
+    states = dict(Application.objects.values_list("applicant__id_number", "state").iterator())
     wrong = [n for n in range(APPLICANTS) if states[resident_id(n)] != expected_state(n)]
     assert wrong == []
     # One log row per person per registry: five registries each, none twice (the unique
     # constraint would refuse a second; the count shows none is missing either).
     assert BatchReadSubject.objects.count() == APPLICANTS * 5
-    assert BatchReadSubject.objects.values("subject_id", "registry").distinct().count() == APPLICANTS * 5
+    assert (
+        BatchReadSubject.objects.values("subject_id", "registry").distinct().count()
+        == APPLICANTS * 5
+    )
     assert not Application.objects.filter(verified_at__isnull=True).exists()
-    assert Application.objects.filter(verified_at__lt=timezone.now() - dt.timedelta(hours=1)).count() == 0
+    assert (
+        Application.objects.filter(verified_at__lt=timezone.now() - dt.timedelta(hours=1)).count()
+        == 0
+    )
     assert left_at_kill < APPLICANTS

@@ -81,8 +81,12 @@ def lottery_world(db) -> LotteryWorld:
         rules=demo.RULES,
         weight=demo.WEIGHT,
     )
-    officer = StaffFactory(username="lottery_officer", role=Role.LOTTERY_OFFICER, department=transport)
-    return LotteryWorld(transport=transport, rule_set=rule_set, registries=registries, officer=officer)
+    officer = StaffFactory(
+        username="lottery_officer", role=Role.LOTTERY_OFFICER, department=transport
+    )
+    return LotteryWorld(
+        transport=transport, rule_set=rule_set, registries=registries, officer=officer
+    )
 
 
 @pytest.fixture
@@ -109,7 +113,9 @@ def records_set(registries: dict[str, Registry], subject_id: str, records: dict[
     for code, data in records.items():
         RegistryRecord.objects.filter(registry=registries[code], subject_id=subject_id).delete()
         if data is not None:
-            RegistryRecord.objects.create(registry=registries[code], subject_id=subject_id, data=data)
+            RegistryRecord.objects.create(
+                registry=registries[code], subject_id=subject_id, data=data
+            )
 
 
 @pytest.fixture
@@ -117,11 +123,19 @@ def person_apply(lottery_world):
     """``person_apply(round_, n, records={...})``: person ``n`` applies, with the demo's
     eligible records except those given."""
 
-    def apply(round_: Round, n: int, records: dict[str, Any] | None = None, **kwargs: Any) -> Application:
+    def apply(
+        round_: Round, n: int, records: dict[str, Any] | None = None, **kwargs: Any
+    ) -> Application:
         subject = resident_id(n)
-        records_set(lottery_world.registries, subject, {**demo.eligible_person_records(), **(records or {})})
+        records_set(
+            lottery_world.registries, subject, {**demo.eligible_person_records(), **(records or {})}
+        )
         return application_submit(
-            round_=round_, id_type=IdType.RESIDENT_ID, id_number=subject, name=f"申请人{n}", **kwargs
+            round_=round_,
+            id_type=IdType.RESIDENT_ID,
+            id_number=subject,
+            name=f"申请人{n}",
+            **kwargs,
         )
 
     return apply
@@ -129,10 +143,14 @@ def person_apply(lottery_world):
 
 @pytest.fixture
 def organisation_apply(lottery_world):
-    def apply(round_: Round, n: int, records: dict[str, Any] | None = None, **kwargs: Any) -> Application:
+    def apply(
+        round_: Round, n: int, records: dict[str, Any] | None = None, **kwargs: Any
+    ) -> Application:
         subject = uscc(n)
         records_set(
-            lottery_world.registries, subject, {**demo.eligible_organisation_records(), **(records or {})}
+            lottery_world.registries,
+            subject,
+            {**demo.eligible_organisation_records(), **(records or {})},
         )
         return application_submit(
             round_=round_, id_type=IdType.USCC, id_number=subject, name=f"单位{n}", **kwargs

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from departments.models import RegistryRecord
 from lottery.constants import ApplicationState
 from lottery.draw import pool_parse, winners
 from lottery.models import Application
@@ -13,13 +12,14 @@ from lottery.services.errors import AlreadyAppliedError, SeedMismatchError
 from lottery.services.rounds import round_draw
 from lottery.services.verification import round_progress, round_verification_start
 from sharing.models import BatchReadSubject
-from tests.factories import resident_id
 from tests.lottery.conftest import SEED_HEX
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_round_from_applications_to_the_draw(open_round, person_apply, organisation_apply, closed):
+def test_a_round_from_applications_to_the_draw(
+    open_round, person_apply, organisation_apply, closed
+):
     round_ = open_round(quota=2)
     eligible = [person_apply(round_, n) for n in range(3)]
     no_licence = person_apply(round_, 10, records={"DRIVING_LICENCE": None})

@@ -46,7 +46,11 @@ def test_an_eligible_person_and_organisation_pass():
 @pytest.mark.parametrize(
     ("changes", "rule", "reason"),
     [
-        ({"POPULATION": {"status": "注销", "hukou_city": "北京市"}}, "POPULATION_STATUS", "户籍状态不正常"),
+        (
+            {"POPULATION": {"status": "注销", "hukou_city": "北京市"}},
+            "POPULATION_STATUS",
+            "户籍状态不正常",
+        ),
         (
             {"DRIVING_LICENCE": {"status": "吊销", "valid_until": "2030-01-01"}},
             "LICENCE_STATUS",
@@ -80,9 +84,9 @@ def demo_reason(rule):
 
 def test_a_licence_valid_exactly_until_the_close_passes_and_a_bad_date_fails():
     assert person_check(DRIVING_LICENCE={"status": "正常", "valid_until": "2026-12-31"}) == []
-    assert failed(person_check(DRIVING_LICENCE={"status": "正常", "valid_until": "31/12/2030"})) == [
-        ("LICENCE_VALID", demo_reason("LICENCE_VALID"))
-    ]
+    assert failed(
+        person_check(DRIVING_LICENCE={"status": "正常", "valid_until": "31/12/2030"})
+    ) == [("LICENCE_VALID", demo_reason("LICENCE_VALID"))]
 
 
 def test_no_vehicle_record_counts_as_no_car_but_no_licence_record_fails_saying_so():
@@ -101,11 +105,14 @@ def test_a_record_without_the_field_fails_saying_which_field():
 
 def test_residence_is_hukou_or_sixty_months_of_both_insurance_and_tax():
     outsider = {"status": "正常", "hukou_city": "成都市"}
-    assert person_check(
-        POPULATION=outsider,
-        SOCIAL_INSURANCE={"consecutive_months": 60},
-        INCOME_TAX={"consecutive_months": 61},
-    ) == []
+    assert (
+        person_check(
+            POPULATION=outsider,
+            SOCIAL_INSURANCE={"consecutive_months": 60},
+            INCOME_TAX={"consecutive_months": 61},
+        )
+        == []
+    )
     for insurance, tax in ((59, 60), (60, 59), (0, 0)):
         failures = person_check(
             POPULATION=outsider,
@@ -185,7 +192,10 @@ def test_absent_passes_without_a_record_or_without_the_field_only():
         ({"person": rule("bigger", value=1)}, "未知的比较方式“bigger”"),
         ({"person": rule("gte", value="many")}, "gte 需要数字"),
         ({"person": rule("in", value="A")}, "in 需要值的列表"),
-        ({"person": {"rule": "R", "registry": "X", "field": "f", "op": "equals"}}, "equals 需要 value"),
+        (
+            {"person": {"rule": "R", "registry": "X", "field": "f", "op": "equals"}},
+            "equals 需要 value",
+        ),
         ({"person": {"rule": "R", "field": "f", "op": "absent", "reason": "x"}}, "缺少 registry"),
         ({"person": {"all": []}}, "all 需要至少一条规则的列表"),
         ({"person": {"all": [rule("absent"), rule("absent")]}}, "规则代码“R”重复"),
@@ -202,7 +212,9 @@ def test_a_rule_set_with_a_problem_is_refused_with_its_place(rules, problem):
 
 def test_unknown_registries_and_bad_weights_are_problems():
     problems = rule_set_problems(
-        rules={"person": rule("absent")}, weight={"base": 0, "bonus": 1}, registry_codes={"POPULATION"}
+        rules={"person": rule("absent")},
+        weight={"base": 0, "bonus": 1},
+        registry_codes={"POPULATION"},
     )
     assert any("没有代码为“X”的共享数据库" in found for found in problems)
     assert any("未知的项：bonus" in found for found in problems)

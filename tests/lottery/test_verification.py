@@ -42,7 +42,9 @@ def test_a_round_still_open_or_drawn_is_not_verified(open_round, person_apply):
     assert not BatchRead.objects.exists()
 
 
-def test_one_query_per_registry_per_chunk_not_per_person(open_round, person_apply, closed, settings):
+def test_one_query_per_registry_per_chunk_not_per_person(
+    open_round, person_apply, closed, settings
+):
     settings.LOTTERY_CHUNK_SIZE = 10
     round_ = open_round()
     for n in range(25):
@@ -78,7 +80,10 @@ def test_a_failing_http_registry_leaves_its_applicants_pending_and_a_rerun_finis
     records_set(
         lottery_world.registries,
         resident_id(3),
-        {"POPULATION": {"status": "正常", "hukou_city": "成都市"}, "SOCIAL_INSURANCE": {"consecutive_months": 70}},
+        {
+            "POPULATION": {"status": "正常", "hukou_city": "成都市"},
+            "SOCIAL_INSURANCE": {"consecutive_months": 70},
+        },
     )
     registry_server.fail()
     round_ = closed(round_)
@@ -87,7 +92,11 @@ def test_a_failing_http_registry_leaves_its_applicants_pending_and_a_rerun_finis
     pending = Application.objects.get(pk=applications[0].pk)
     assert pending.state == ApplicationState.PENDING_REGISTRY  # never ineligible
     assert pending.reasons == [
-        {"rule": "", "registry": "INCOME_TAX", "message": "个人所得税纳税信息库暂时无法读取，稍后将自动重新核验。"}
+        {
+            "rule": "",
+            "registry": "INCOME_TAX",
+            "message": "个人所得税纳税信息库暂时无法读取，稍后将自动重新核验。",
+        }
     ]
     assert set(pending.facts) == {"POPULATION", "DRIVING_LICENCE", "VEHICLE", "SOCIAL_INSURANCE"}
     assert set(states().values()) == {ApplicationState.PENDING_REGISTRY}
@@ -170,7 +179,10 @@ def test_an_appeal_still_failing_goes_to_the_officer_who_decides_with_a_reason(
         application=appealed, eligible=True, reason="报废证明已核实", user=lottery_world.officer
     )
     assert decided.state == ApplicationState.ELIGIBLE
-    assert (decided.decision_reason, decided.decided_by) == ("报废证明已核实", lottery_world.officer)
+    assert (decided.decision_reason, decided.decided_by) == (
+        "报废证明已核实",
+        lottery_world.officer,
+    )
     assert Round.objects.get().pool_entries == 1
 
 
@@ -194,10 +206,14 @@ def test_the_verdicts_statement_writes_what_the_orm_writes(open_round, person_ap
     verdicts = [
         Verdict(
             application_id=application.pk,
-            state=[ApplicationState.ELIGIBLE, ApplicationState.INELIGIBLE, ApplicationState.PENDING_REGISTRY][
-                index % 3
-            ],
-            reasons=[{"rule": "R", "registry": "X", "message": f"原因𠮷{index}"}] if index % 3 else [],
+            state=[
+                ApplicationState.ELIGIBLE,
+                ApplicationState.INELIGIBLE,
+                ApplicationState.PENDING_REGISTRY,
+            ][index % 3],
+            reasons=[{"rule": "R", "registry": "X", "message": f"原因𠮷{index}"}]
+            if index % 3
+            else [],
             facts={"VEHICLE": None} if index % 3 == 2 else None,
         )
         for index, application in enumerate(applications)
@@ -210,7 +226,9 @@ def test_the_verdicts_statement_writes_what_the_orm_writes(open_round, person_ap
     assert sorted(orm_states) == sorted(v.state for v in verdicts[3:5])  # 5 was decided already
     rows = {
         pk: (state, reasons, facts)
-        for pk, state, reasons, facts in Application.objects.values_list("pk", "state", "reasons", "facts")
+        for pk, state, reasons, facts in Application.objects.values_list(
+            "pk", "state", "reasons", "facts"
+        )
     }
     for verdict in verdicts[:5]:
         assert rows[verdict.application_id] == (verdict.state, verdict.reasons, verdict.facts)

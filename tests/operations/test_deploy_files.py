@@ -55,3 +55,18 @@ def test_nginx_replaces_the_forwarded_address_and_the_app_trusts_only_it():
     environment = (DEPLOY / "onewindow.env.example").read_text()
     assert "TRUSTED_PROXIES=127.0.0.1,::1" in environment
     assert settings.TRUSTED_PROXIES == []  # the default trusts no header
+
+
+def test_every_proxied_location_passes_nginxs_request_id():
+    """The id the application believes from a trusted proxy (operations/request_id.py):
+    set, not appended, in every location that proxies, so a client cannot choose it."""
+    import re
+
+    conf = (DEPLOY / "nginx" / "onewindow.conf").read_text()
+    locations = re.findall(r"location [^{]+\{(.*?)\n?\s*\}", conf, flags=re.DOTALL)
+    proxied = [body for body in locations if "proxy_pass" in body]
+    assert len(proxied) == 2  # /health/ on plain HTTP, and / on HTTPS
+    for body in proxied:
+        assert "proxy_set_header X-Request-ID $request_id;" in body
+    assert "$http_x_request_id" not in conf  # never what the client sent
+    assert "request_id=$request_id" in conf  # the access log ties to the app's lines

@@ -151,3 +151,105 @@ def test_every_line_is_json_with_the_production_settings(tmp_path):
     (not_found,) = [line for line in lines if line["name"] == "django.request"]
     assert not_found["request_id"] == request_id
     assert not_found["levelname"] == "WARNING"
+
+
+# --- the outbox: a job keeps its request's id, and a republish by the sweeper carries it ---
+
+SWEEP_SCRIPT = """
+import datetime as dt
+import json
+
+import django
+
+django.setup()
+import redis
+from django.conf import settings
+from django.core.management import call_command
+from django.core.signals import request_finished
+from django.db import transaction
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django.utils import timezone
+
+from cases.services.jobs import job_enqueue, jobs_sweep
+from onewindow.request_context import current_request_id
+from operations.request_id import RequestIdMiddleware
+
+call_command("migrate", verbosity=0)
+broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+
+
+def view(request):
+    with transaction.atomic():
+        job = job_enqueue(kind="dispatch_case", key="dispatch:1", payload={"case_id": 1})
+    return HttpResponse(str(job.pk))
+
+
+response = RequestIdMiddleware(view)(RequestFactory().get("/"))
+first = broker.lrange("celery", 0, -1)
+request_finished.send(sender=None)
+assert current_request_id() is None
+# A Redis restart without persistence: the message is gone, the row says it was sent.
+broker.delete("celery")
+later = timezone.now() + dt.timedelta(seconds=settings.JOB_REPUBLISH_SECONDS + 1)
+republished = jobs_sweep(now=later)
+second = broker.lrange("celery", 0, -1)
+print(json.dumps({
+    "request_id": response["X-Request-ID"],
+    "job": int(response.content),
+    "republished": republished,
+    "first": [json.loads(raw) for raw in first],
+    "second": [json.loads(raw) for raw in second],
+}))
+"""
+
+
+def test_a_job_republished_by_the_sweeper_carries_its_requests_id(tmp_path):
+    """A real process on a real Redis: the job enqueued in a request is published with the
+    request's id; its message lost, the sweeper (in no request) sends it again with it."""
+    with redis_server() as url:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "onewindow.settings.test",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "REDIS_URL": url,
+        }
+        done = subprocess.run(
+            [sys.executable, "-c", SWEEP_SCRIPT],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["republished"] == 1
+    for sent in (result["first"], result["second"]):
+        (message,) = sent
+        assert message["headers"]["task"] == "cases.run_job"
+        assert json.loads(_body(message))[0] == [result["job"]]
+        assert message["headers"]["request_id"] == result["request_id"]
+
+
+def _body(message):
+    """A Celery message's body as kombu puts it on Redis: base64 of the JSON."""
+    import base64
+
+    return base64.b64decode(message["body"]).decode()
+
+
+@pytest.mark.django_db
+def test_a_job_keeps_the_id_of_the_request_that_enqueued_it():
+    from cases.models import Job
+    from cases.services.jobs import job_enqueue
+
+    def view(request):
+        job_enqueue(kind="dispatch_case", key="dispatch:in-request", payload={"case_id": 0})
+        return HttpResponse("ok")
+
+    response = RequestIdMiddleware(view)(RequestFactory().get("/"))
+    answer_sent()
+    job_enqueue(kind="dispatch_case", key="dispatch:no-request", payload={"case_id": 0})
+    assert Job.objects.get(key="dispatch:in-request").request_id == response["X-Request-ID"]
+    assert Job.objects.get(key="dispatch:no-request").request_id is None

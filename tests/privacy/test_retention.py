@@ -119,12 +119,12 @@ def aged(db):
             client_ip="203.0.113.9",
         )
 
-    old_code, new_code = code(NOW - dt.timedelta(days=40)), code(NOW - dt.timedelta(days=1))
+    old_code, new_code = code(NOW - dt.timedelta(days=40)), code(NOW - dt.timedelta(hours=12))
     TrackFailure.objects.create(
         client="198.51.100.1", failures=3, window_ends=NOW - dt.timedelta(days=10)
     )
     TrackFailure.objects.create(
-        client="198.51.100.2", failures=3, window_ends=NOW - dt.timedelta(days=1)
+        client="198.51.100.2", failures=3, window_ends=NOW - dt.timedelta(hours=12)
     )
     for model in (AccessLog, AccessFailureLog, AccessAttempt):
         fields = {"username": "reviewer_b", "ip_address": "203.0.113.7", "user_agent": "pytest"}
@@ -167,6 +167,7 @@ def test_a_run_deletes_exactly_what_expired_keeps_the_rest_and_is_recorded(aged)
     assert run.counts == {
         "material_files": 1,
         "data_access_log": 3,
+        "batch_reads": 0,
         "sign_in_codes": 1,
         "track_failures": 1,
         "staff_sign_in": 3,
@@ -287,6 +288,7 @@ def test_small_chunks_keep_the_chains_verifiable(aged):
     assert run.counts == {
         "material_files": 1,
         "data_access_log": 3,
+        "batch_reads": 0,
         "sign_in_codes": 1,
         "track_failures": 1,
         "staff_sign_in": 3,
@@ -333,6 +335,83 @@ def test_another_app_registers_its_own_kind(aged):
     assert run.counts["test_lottery_reads"] == 7
     assert seen["run"] == run and seen["dry_run"] is False
     assert abs((run.started_at - seen["cutoff"]) - dt.timedelta(days=10)) < dt.timedelta(seconds=1)
+
+
+def test_sign_in_codes_go_in_the_nightly_run_after_a_day_by_default(db, settings):
+    """One path deletes one-time codes: the scheduled retention run, with its setting."""
+    from django.conf import settings as project_settings
+
+    from privacy.tasks import apply_retention
+
+    assert project_settings.RETENTION_SIGN_IN_CODES_DAYS == 1
+    scheduled = {entry["task"] for entry in project_settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "privacy.apply_retention" in scheduled
+    assert not {task for task in scheduled if task.startswith("citizens.")}
+
+    def code(age):
+        created_at = timezone.now() - age
+        return OneTimeCode.objects.create(
+            subject_hash="a" * 64,
+            code_hash="b" * 64,
+            salt="c" * 32,
+            created_at=created_at,
+            expires_at=created_at + dt.timedelta(minutes=5),
+            client_ip="203.0.113.9",
+        )
+
+    aged = [code(dt.timedelta(hours=25)), code(dt.timedelta(days=3))]
+    kept = [code(dt.timedelta(hours=23)), code(dt.timedelta(minutes=1))]
+    run = RetentionRun.objects.get(pk=apply_retention())
+    assert run.trigger == RunTrigger.SCHEDULE
+    assert run.counts["sign_in_codes"] == len(aged)
+    assert run.periods["sign_in_codes"] == 1
+    assert set(OneTimeCode.objects.values_list("pk", flat=True)) == {row.pk for row in kept}
+
+    settings.RETENTION_SIGN_IN_CODES_DAYS = 30
+    code(dt.timedelta(days=3))
+    assert retention_apply().counts["sign_in_codes"] == 0
+
+
+def test_batch_reads_past_their_period_go_whole_with_their_subjects(db):
+    from sharing.models import BatchRead, BatchReadSubject, SharingPurpose
+    from tests.batch_reads import batch_read_logged
+
+    transport = DepartmentFactory(code="JT", name="成都市交通运输局")
+    vehicles = RegistryFactory(code="VEHICLE", name="机动车登记信息库")
+    old_round = SharingPurpose.objects.create(
+        key="lottery:2022-1", purpose="2022年第1期小客车指标摇号资格审核", department=transport
+    )
+    new_round = SharingPurpose.objects.create(
+        key="lottery:2026-6", purpose="2026年第6期小客车指标摇号资格审核", department=transport
+    )
+    people = [f"11010119900307{n:04d}" for n in range(5)]
+    expired = [
+        batch_read_logged(
+            purpose=old_round, registry=vehicles, subject_ids=people[:3], created_at=YEARS_AGO_4
+        ),
+        batch_read_logged(
+            purpose=old_round, registry=vehicles, subject_ids=people[3:], created_at=YEARS_AGO_4
+        ),
+    ]
+    kept = batch_read_logged(
+        purpose=new_round, registry=vehicles, subject_ids=people, created_at=MONTHS_AGO_2
+    )
+
+    assert retention_apply(dry_run=True).counts["batch_reads"] == 5 + 2
+    assert BatchReadSubject.objects.count() == 10 and BatchRead.objects.count() == 3
+
+    with override_settings(RETENTION_CHUNK_SIZE=2):
+        run = retention_apply()
+    assert run.counts["batch_reads"] == 5 + 2
+    assert run.periods["batch_reads"] == 3 * 365
+    assert not BatchRead.objects.filter(pk__in=[read.pk for read in expired]).exists()
+    assert list(BatchRead.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert set(BatchReadSubject.objects.values_list("read_id", "subject_id")) == {
+        (kept.pk, person) for person in people
+    }
+    # The rounds' purposes are no one's personal data: they stay.
+    assert SharingPurpose.objects.count() == 2
+    assert retention_apply().counts["batch_reads"] == 0
 
 
 def call_command_output(*args):

@@ -66,7 +66,9 @@ def test_a_batch_read_answers_every_subject_and_logs_each_once(setting):
 
 def test_a_chunk_read_again_logs_only_what_is_missing(setting):
     _consumer, registry, purpose = setting
-    registry_read_batch(purpose=purpose, registry=registry, subject_ids=[resident_id(0), resident_id(1)])
+    registry_read_batch(
+        purpose=purpose, registry=registry, subject_ids=[resident_id(0), resident_id(1)]
+    )
     registry_read_batch(
         purpose=purpose, registry=registry, subject_ids=[resident_id(n) for n in range(4)]
     )
@@ -131,7 +133,9 @@ def test_a_purpose_needs_its_text(setting):
 
 def test_a_person_finds_the_batch_reads_about_them(setting):
     _consumer, registry, purpose = setting
-    registry_read_batch(purpose=purpose, registry=registry, subject_ids=[resident_id(0), resident_id(9)])
+    registry_read_batch(
+        purpose=purpose, registry=registry, subject_ids=[resident_id(0), resident_id(9)]
+    )
     mine = list(batch_reads_about(subject_id=resident_id(9)))
     assert len(mine) == 1
     assert list(batch_reads_about(subject_id=resident_id(3))) == []

@@ -19,17 +19,20 @@ from citizens.services.rating import rating_create
 from citizens.services.supplement import supplement_material_upload
 from departments.demo.people import REGISTRY_CODES
 from departments.services.demo import DemoDataError, demo_load
+from lottery.services.demo import DEMO_SEED_HEX, LotteryDemoError, lottery_demo_load
 from supervision.models import FigureRefresh
 from supervision.services.figures import supervision_figures_refresh
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo: the catalogue, registries of synthetic persons and companies, and one "
-        "login per role (clerk, agent, supervisor, admin, reviewer_<department code>) with the "
-        "public demo password; with --cases N, also N demo cases of a day at the service centre "
-        "in every state. Safe to run again: it changes only what is missing or different, and "
-        "adds only the demo cases not there yet. Refuses to run with DEBUG off unless --force."
+        "Load the demo: the catalogue, registries of synthetic persons and companies, one "
+        "login per role (clerk, agent, supervisor, lottery_officer, admin, reviewer_<department "
+        "code>) with the public demo password, and the car-quota round 2026-6 open with its "
+        "demo applications (its draw seed is in lottery/services/demo.py); with --cases N, "
+        "also N demo cases of a day at the service centre in every state. Safe to run again: "
+        "it changes only what is missing or different, and adds only the demo cases not there "
+        "yet. Refuses to run with DEBUG off unless --force."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -71,11 +74,32 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo logins: {counts['users']} ({counts['users_created']} created, "
             f"{counts['users_updated']} updated) in {counts['groups']} groups — clerk, agent, "
-            f"supervisor, admin and reviewer_<department code>, password {settings.DEMO_PASSWORD!r}"
+            "supervisor, lottery_officer, admin and reviewer_<department code>, password "
+            f"{settings.DEMO_PASSWORD!r}"
         )
+        self._lottery_load()
         if cases:
             self._cases_load(cases)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+
+    def _lottery_load(self) -> None:
+        try:
+            lottery = lottery_demo_load()
+        except LotteryDemoError as error:
+            raise CommandError(str(error)) from error
+        state = "open" if lottery.is_round_open else "closed"
+        missing = (
+            f", {lottery.applications_missing} demo applicants could not apply (closed)"
+            if lottery.applications_missing
+            else ""
+        )
+        self.stdout.write(
+            f"Lottery: rule set {lottery.rule_set}; round {lottery.round_code} "
+            f"({'created' if lottery.is_round_created else 'kept'}, {state}, quota "
+            f"{lottery.quota}), {lottery.applications} applications "
+            f"({lottery.applications_created} created{missing}); draw seed {DEMO_SEED_HEX} "
+            "(lottery/services/demo.py), login lottery_officer"
+        )
 
     def _cases_load(self, count: int) -> None:
         started = time.monotonic()

@@ -480,12 +480,16 @@ def test_every_kind_maps_to_a_function_not_a_dotted_name():
     from cases.services.checks import approval_run_checks
     from cases.services.dispatch import case_dispatch_job
     from certificates.services.rendering import certificate_render_and_sign
+    from lottery.services.rounds import pool_publish
+    from lottery.services.verification import chunk_verify
 
     handlers = jobs.JOB_HANDLERS
     assert {kind: handler.function for kind, handler in handlers.items()} == {
         "dispatch_case": case_dispatch_job,
         "start_approval": approval_run_checks,
         "issue_pdf": certificate_render_and_sign,
+        "lottery_verify_chunk": chunk_verify,
+        "lottery_publish_pool": pool_publish,
     }
     assert all(callable(handler.function) for handler in handlers.values())
     assert not any(isinstance(handler.function, str) for handler in handlers.values())
@@ -494,6 +498,8 @@ def test_every_kind_maps_to_a_function_not_a_dotted_name():
         "dispatch_case": None,
         "start_approval": None,
         "issue_pdf": "documents",
+        "lottery_verify_chunk": None,
+        "lottery_publish_pool": None,
     }
     assert [kind for kind, handler in handlers.items() if handler.is_continuable] == [
         "start_approval"
