@@ -55,6 +55,15 @@ class RegistryKind(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+class CertificateFormats(models.TextChoices):
+    """Which documents a certificate type is issued as: the PDF, the national-standard OFD
+    (GB/T 33190, sealed with SM2), or both."""
+
+    PDF = "pdf", _("PDF")
+    OFD = "ofd", _("OFD")
+    BOTH = "both", _("PDF和OFD")
+
+
 class ConnectorKind(models.TextChoices):
     LOCAL = "local", _("本地数据表")
     HTTP = "http", _("部门HTTP接口")

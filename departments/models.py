@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .constants import (
     Audience,
+    CertificateFormats,
     ConnectorKind,
     DepartmentLevel,
     ItemKind,
@@ -71,6 +72,13 @@ class CertificateType(models.Model):
     )
     validity_days = models.PositiveIntegerField(
         _("有效期（天）"), null=True, blank=True, help_text=_("留空表示长期有效。")
+    )
+    formats = models.CharField(
+        _("签发格式"),
+        max_length=4,
+        choices=CertificateFormats.choices,
+        default=CertificateFormats.PDF,
+        help_text=_("签发PDF、OFD（国家标准版式文档，SM2电子印章）或两者。"),
     )
 
     class Meta:

@@ -128,14 +128,22 @@ class Round(models.Model):
 
 
 class Application(models.Model):
+    # No index of their own: the constraints and indexes below all lead with ``round``,
+    # and ``lottery_applicant`` with ``applicant`` — a verdict writes every index of a row,
+    # ten million of them a round.
     round = models.ForeignKey(
-        Round, verbose_name=_("轮次"), on_delete=models.PROTECT, related_name="applications"
+        Round,
+        verbose_name=_("轮次"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+        db_index=False,
     )
     applicant = models.ForeignKey(
         Applicant,
         verbose_name=_("申请人"),
         on_delete=models.PROTECT,
         related_name="lottery_applications",
+        db_index=False,
     )
     application_no = models.CharField(_("申请编号"), max_length=40, unique=True)
     lottery_code = models.CharField(_("摇号编码"), max_length=13)

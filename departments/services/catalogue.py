@@ -29,6 +29,7 @@ from django.db.models.functions import Concat
 
 from departments.constants import (
     Audience,
+    CertificateFormats,
     ConnectorKind,
     DepartmentLevel,
     ItemKind,
@@ -125,6 +126,7 @@ SECTIONS: tuple[_Section, ...] = (
             _NAME,
             _ref("issuing_department", "departments", required=True),
             _plain("validity_days", "int", nullable=True),
+            _choice("formats", CertificateFormats),
         ),
     ),
     _Section(
@@ -1131,6 +1133,7 @@ def catalogue_export(*, path: Path | str | None = None) -> str:
             "name": row.name,
             "issuing_department": row.issuing_department.code,
             "validity_days": row.validity_days,
+            "formats": row.formats,
         }
         for row in CertificateType.objects.select_related("issuing_department").order_by("code")
     ]

@@ -106,6 +106,16 @@ def test_the_batch_selector_answers_what_the_orm_answers(local_registry):
     ] == {"n": 4, "姓名": "𠮷野"}
 
 
+def test_an_id_holding_a_comma_is_still_read_as_itself(local_registry):
+    """The PostgreSQL selector sends the ids as one comma-joined string; an id with a comma
+    in it (never a valid one) goes as an array instead, so it cannot split into others."""
+    RegistryRecordFactory(registry=local_registry, subject_id="a,b", data={"odd": True})
+    asked = ["a,b", resident_id(0), "a", "b"]
+    answer = registry_records_data(registry_id=local_registry.pk, subject_ids=asked)
+    assert answer == registry_records_data_orm(registry_id=local_registry.pk, subject_ids=asked)
+    assert answer == {"a,b": {"odd": True}, resident_id(0): {"n": 0, "姓名": "𠮷野"}}
+
+
 # --- over HTTP --------------------------------------------------------------------
 
 RECORDS = {resident_id(n): {"status": "正常", "n": n, "姓名": "𠮷"} for n in range(5)}

@@ -152,3 +152,16 @@ def test_the_array_insert_and_the_orm_write_the_same_rows(setting):
     array_rows = set(BatchReadSubject.objects.values_list("subject_id", "found"))
     assert BatchReadSubject.objects.count() == 20  # the ORM's write skipped the array's rows
     assert array_rows == {(subject, found) for subject, found in rows} | {(resident_id(0), True)}
+
+
+@pytest.mark.postgresql
+def test_an_id_holding_a_comma_is_logged_as_itself(setting):
+    """The array insert joins the ids with commas; an id holding one goes the other way."""
+    _consumer, registry, purpose = setting
+    reading = registry_read_batch(purpose=purpose, registry=registry, subject_ids=[resident_id(0)])
+    subject_rows_insert(read=reading.read, rows=[("x,y", True), ("z", False)], using="default", method="array")
+    assert set(BatchReadSubject.objects.values_list("subject_id", "found")) == {
+        (resident_id(0), True),
+        ("x,y", True),
+        ("z", False),
+    }
