@@ -1,8 +1,10 @@
 """Certificates issued per second by one worker: render the PDF (WeasyPrint, embedded CJK
-font, QR code, seal stamp) and seal it (PAdES with the department's key).
+font, QR code, seal stamp) and seal it (PAdES with the department's key), or with
+``--format ofd`` lay out the OFD and seal it with the department's SM2 seal.
 
     python -m bench.certificates                 # 30 certificates, embedded SQLite
     python -m bench.certificates --count 100
+    python -m bench.certificates --format ofd    # the OFD with its SM2 seal (issue_ofd)
 
 It works in a throw-away directory: a fresh SQLite database, the demo catalogue and
 people, and demo seals (``init_seals``). It creates the certificate rows, then times
@@ -31,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=30)
+    parser.add_argument("--format", choices=("pdf", "ofd"), default="pdf")
     arguments = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="onewindow-bench-certificates-"))
     env = {
@@ -60,6 +63,9 @@ def main() -> None:
 
     from cases.constants import HolderKind
     from cases.models import Applicant, Certificate
+    from certificates.ofd.seal import authority_public_key, department_public_key
+    from certificates.ofd.verify import ofd_check
+    from certificates.services.ofd import certificate_ofd_render_and_seal
     from certificates.services.rendering import certificate_render_and_sign
     from certificates.signing import pdf_check_signature
     from departments.models import CertificateType, RegistryRecord
@@ -85,26 +91,42 @@ def main() -> None:
         )
         for number in range(arguments.count + 1)
     ]
-    certificate_render_and_sign(certificate_id=rows[0].pk)  # warm-up: fonts, libraries
+    issue = (
+        certificate_ofd_render_and_seal
+        if arguments.format == "ofd"
+        else certificate_render_and_sign
+    )
+    issue(certificate_id=rows[0].pk)  # warm-up: fonts, libraries, the seal loaded
     seconds = []
     for row in rows[1:]:
         started = time.perf_counter()
-        certificate_render_and_sign(certificate_id=row.pk)
+        issue(certificate_id=row.pk)
         seconds.append(time.perf_counter() - started)
     for row in (rows[1], rows[-1]):
         row.refresh_from_db()
+        if arguments.format == "ofd":
+            with row.ofd_document.file.open("rb") as stream:
+                verdict = ofd_check(
+                    data=stream.read(),
+                    public_key=department_public_key(department_code=row.issuing_department.code),
+                    authority_public_key=authority_public_key(),
+                )
+            assert verdict.is_genuine, verdict
+            continue
         with row.pdf.open("rb") as stream:
             verdict = pdf_check_signature(pdf=stream.read())
         assert verdict.is_valid, verdict
+    last_file = rows[-1].ofd_document.file if arguments.format == "ofd" else rows[-1].pdf
     total = sum(seconds)
     print(
         json.dumps(
             {
+                "format": arguments.format,
                 "certificates": arguments.count,
                 "per_second_one_worker": round(arguments.count / total, 2),
                 "median_ms": round(statistics.median(seconds) * 1000),
                 "p95_ms": round(sorted(seconds)[int(0.95 * (len(seconds) - 1))] * 1000),
-                "pdf_kib": round(Path(rows[-1].pdf.path).stat().st_size / 1024),
+                f"{arguments.format}_kib": round(Path(last_file.path).stat().st_size / 1024, 1),
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                 f"Python {platform.python_version()}",
             },

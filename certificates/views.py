@@ -1,5 +1,6 @@
 """The public verification page (/verify/<token>/): status, masked holder, the PDF's
-SHA-256, and a re-check of an uploaded PDF's seal and hash."""
+SHA-256, and a re-check of an uploaded PDF's seal and hash, or of an uploaded OFD's SM2
+seal and digests."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from .forms import PdfCheckForm
 from .selectors import certificate_get_by_token, certificate_public_view
+from .services.ofd import ofd_upload_check
 from .signing import pdf_check_signature
 from .throttles import CertificateVerifyThrottle
 
@@ -24,10 +26,14 @@ def verify_page(request: HttpRequest, token: str) -> HttpResponse:
     form = PdfCheckForm()
     if request.method == "POST":
         form = PdfCheckForm(request.POST, request.FILES)
-        if form.is_valid():
+        if form.is_valid() and form.document_kind == "ofd":
+            result = ofd_upload_check(data=form.cleaned_data["pdf"].read(), certificate=certificate)
+            upload_check = {"kind": "ofd", "ofd": result, "genuine": result.genuine}
+        elif form.is_valid():
             data = form.cleaned_data["pdf"].read()
             check = pdf_check_signature(pdf=data)
             upload_check = {
+                "kind": "pdf",
                 "check": check,
                 "hash_matches": bool(certificate.pdf_sha256)
                 and check.sha256 == certificate.pdf_sha256,

@@ -73,6 +73,7 @@ CHECKED_BEYOND_THE_SCHEMA = [
     "cases_materials_create",
     "cases_submit_create",
     "cases_delivery_create",
+    "certificates_verify_create",
 ]
 # A value that exists here, used for half of the generated values of that parameter.
 EXISTING_VALUE_PROBABILITY = 0.5

@@ -1,10 +1,11 @@
-"""What issuance needs from this app: the GB/T 36904 identifier, and the signed PDF
-started after the certificate row commits."""
+"""What issuance needs from this app: the GB/T 36904 identifier, and the signed PDF and
+OFD started after the certificate row commits."""
 
 from __future__ import annotations
 
 import logging
 
+from departments.constants import CertificateFormats
 from departments.models import CertificateType, Department
 
 from ..licence_id import licence_id_build, licence_type_code
@@ -41,13 +42,27 @@ def certificate_licence_id(
 
 
 def certificate_issue_pdf_after_commit(*, certificate_id: int) -> None:
-    """Render and seal the PDF once the transaction that created the row commits: an
-    outbox job (``cases.Job``) on the ``documents`` queue, so slow rendering never
-    holds up approvals, and a lost message is swept up again."""
+    """Render and seal the documents once the transaction that created the row commits:
+    outbox jobs (``cases.Job``) on the ``documents`` queue, so slow rendering never holds
+    up approvals, and a lost message is swept up again. The certificate type says which:
+    the PDF (``issue_pdf``), the OFD (``issue_ofd``), or both."""
+    from cases.models import Certificate
     from cases.services.jobs import job_enqueue
 
-    job_enqueue(
-        kind="issue_pdf",
-        key=f"issue_pdf:{certificate_id}",
-        payload={"certificate_id": certificate_id},
+    formats = (
+        Certificate.objects.filter(pk=certificate_id)
+        .values_list("certificate_type__formats", flat=True)
+        .first()
     )
+    if formats in (CertificateFormats.PDF, CertificateFormats.BOTH, None):
+        job_enqueue(
+            kind="issue_pdf",
+            key=f"issue_pdf:{certificate_id}",
+            payload={"certificate_id": certificate_id},
+        )
+    if formats in (CertificateFormats.OFD, CertificateFormats.BOTH):
+        job_enqueue(
+            kind="issue_ofd",
+            key=f"issue_ofd:{certificate_id}",
+            payload={"certificate_id": certificate_id},
+        )

@@ -33,6 +33,17 @@ def chinese_date(value: Any) -> str:
 
 
 def certificate_pdf_context(*, certificate: Certificate) -> dict[str, Any]:
+    fields = certificate_fields(certificate=certificate)
+    return {
+        **fields,
+        "qr_svg": qr_code_svg(fields["verify_url"]),
+        "seal_svg": seal_stamp_svg(fields["department_name"]),
+    }
+
+
+def certificate_fields(*, certificate: Certificate) -> dict[str, Any]:
+    """What every format of the certificate shows, in Chinese (the PDF adds its drawings,
+    the OFD its images)."""
     holder = certificate.holder
     data = certificate.data or {}
     verify_url = certificate_verify_url(certificate=certificate)
@@ -54,8 +65,6 @@ def certificate_pdf_context(*, certificate: Certificate) -> dict[str, Any]:
         "valid_from": chinese_date(certificate.valid_from),
         "valid_until": chinese_date(certificate.valid_until),
         "verify_url": verify_url,
-        "qr_svg": qr_code_svg(verify_url),
-        "seal_svg": seal_stamp_svg(department.name),
     }
 
 

@@ -178,6 +178,7 @@ def test_export_emits_every_section_in_order_with_importable_values(tmp_path):
         "name": "营业执照",
         "issuing_department": "A",
         "validity_days": None,
+        "formats": "pdf",
     }
     assert data["sharing_agreements"][0]["valid_from"] == dt.date(2024, 1, 1)
     assert data["bundles"][0]["items"] == ["A001", "A002"]

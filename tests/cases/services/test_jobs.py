@@ -354,8 +354,9 @@ def test_a_restaurant_case_takes_two_broker_messages_not_five(broker):
     broker.clear()
     workload_accept(case_ids=[case_id])
     sent = []
-    while pending := [job for job in broker if job[1] != "issue_pdf"]:
-        broker[:] = [job for job in broker if job[1] == "issue_pdf"]
+    documents = ("issue_pdf", "issue_ofd")
+    while pending := [job for job in broker if job[1] not in documents]:
+        broker[:] = [job for job in broker if job[1] in documents]
         sent += [kind for _job_id, kind in pending]
         for job_id, _kind in pending:
             job_run(job_id=job_id)
@@ -479,6 +480,7 @@ def test_an_approval_decision_and_its_job_done_are_one_transaction(broker, monke
 def test_every_kind_maps_to_a_function_not_a_dotted_name():
     from cases.services.checks import approval_run_checks
     from cases.services.dispatch import case_dispatch_job
+    from certificates.services.ofd import certificate_ofd_render_and_seal
     from certificates.services.rendering import certificate_render_and_sign
     from lottery.services.rounds import pool_publish
     from lottery.services.verification import chunk_verify
@@ -488,6 +490,7 @@ def test_every_kind_maps_to_a_function_not_a_dotted_name():
         "dispatch_case": case_dispatch_job,
         "start_approval": approval_run_checks,
         "issue_pdf": certificate_render_and_sign,
+        "issue_ofd": certificate_ofd_render_and_seal,
         "lottery_verify_chunk": chunk_verify,
         "lottery_publish_pool": pool_publish,
     }
@@ -498,6 +501,7 @@ def test_every_kind_maps_to_a_function_not_a_dotted_name():
         "dispatch_case": None,
         "start_approval": None,
         "issue_pdf": "documents",
+        "issue_ofd": "documents",
         "lottery_verify_chunk": None,
         "lottery_publish_pool": None,
     }
