@@ -16,4 +16,3 @@ class LotteryConfig(AppConfig):
 
         job_handler_register(kind=CHUNK_JOB, function=chunk_verify)
         job_handler_register(kind=POOL_JOB, function=pool_publish)
-

@@ -68,7 +68,9 @@ class RuleSet(models.Model):
 
 
 class Round(models.Model):
-    code = models.CharField(_("轮次代码"), max_length=30, unique=True, validators=[round_code_validator])
+    code = models.CharField(
+        _("轮次代码"), max_length=30, unique=True, validators=[round_code_validator]
+    )
     name = models.CharField(_("名称"), max_length=100)
     rule_set = models.ForeignKey(
         RuleSet, verbose_name=_("资格规则"), on_delete=models.PROTECT, related_name="rounds"
@@ -149,7 +151,10 @@ class Application(models.Model):
     lottery_code = models.CharField(_("摇号编码"), max_length=13)
     channel = models.CharField(_("申请渠道"), max_length=10, choices=Channel.choices)
     state = models.CharField(
-        _("状态"), max_length=20, choices=ApplicationState.choices, default=ApplicationState.SUBMITTED
+        _("状态"),
+        max_length=20,
+        choices=ApplicationState.choices,
+        default=ApplicationState.SUBMITTED,
     )
     weight = models.PositiveSmallIntegerField(_("权重（号数）"), default=1)
     # Every failed rule: [{"rule", "registry", "message"}] (also why it is pending).

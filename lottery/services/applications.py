@@ -184,7 +184,9 @@ def application_appeal(*, application: Application, note: str) -> Application:
     return locked
 
 
-def appeal_decide(*, application: Application, eligible: bool, reason: str, user: Any) -> Application:
+def appeal_decide(
+    *, application: Application, eligible: bool, reason: str, user: Any
+) -> Application:
     """The lottery officer's decision on an appeal the registries did not settle, with
     its recorded reason."""
     reason = (reason or "").strip()
@@ -202,8 +204,12 @@ def appeal_decide(*, application: Application, eligible: bool, reason: str, user
         locked.decided_at = now
         if eligible:
             locked.reasons = []
-            _pool_republish(round_id=locked.round_id, why=f"decision:{locked.application_no}:{now:%s%f}")
-        locked.save(update_fields=["state", "decision_reason", "decided_by", "decided_at", "reasons"])
+            _pool_republish(
+                round_id=locked.round_id, why=f"decision:{locked.application_no}:{now:%s%f}"
+            )
+        locked.save(
+            update_fields=["state", "decision_reason", "decided_by", "decided_at", "reasons"]
+        )
     return locked
 
 
@@ -222,4 +228,3 @@ def _appeals_still_open(*, round_id: int) -> None:
 
 def _pool_republish(*, round_id: int, why: str) -> None:
     job_enqueue(kind=POOL_JOB, key=f"lottery:{round_id}:pool:{why}", payload={"round_id": round_id})
-

@@ -216,9 +216,7 @@ def _draw_blockers(round_: Round) -> str:
             "count": unverified
         }
     if counts.get(ApplicationState.APPEALED, 0):
-        return _("还有 %(count)d 份复核申请待决定。") % {
-            "count": counts[ApplicationState.APPEALED]
-        }
+        return _("还有 %(count)d 份复核申请待决定。") % {"count": counts[ApplicationState.APPEALED]}
     return ""
 
 

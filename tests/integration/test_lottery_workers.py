@@ -107,7 +107,10 @@ def unfinished() -> int:
 
 
 def test_a_worker_killed_mid_run_and_the_run_started_again_verifies_everyone_once(
-    lottery_world, open_round, closed, tmp_path  # noqa: F811 - the fixtures imported above
+    lottery_world,
+    open_round,
+    closed,
+    tmp_path,  # noqa: F811 - the fixtures imported above
 ):
     round_ = open_round(code="2026-6", quota=100)
     population(round_)

@@ -48,7 +48,9 @@ def test_an_agent_applies_on_the_agent_channel(client, agent, open_round):
     assert Application.objects.get().channel == Channel.AGENT
 
 
-def test_a_second_application_names_the_first_and_a_bad_id_writes_nothing(client, clerk, open_round):
+def test_a_second_application_names_the_first_and_a_bad_id_writes_nothing(
+    client, clerk, open_round
+):
     round_ = open_round()
     sign_in(client, clerk)
     client.post(URL, form(round_))

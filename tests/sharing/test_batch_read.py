@@ -159,7 +159,9 @@ def test_an_id_holding_a_comma_is_logged_as_itself(setting):
     """The array insert joins the ids with commas; an id holding one goes the other way."""
     _consumer, registry, purpose = setting
     reading = registry_read_batch(purpose=purpose, registry=registry, subject_ids=[resident_id(0)])
-    subject_rows_insert(read=reading.read, rows=[("x,y", True), ("z", False)], using="default", method="array")
+    subject_rows_insert(
+        read=reading.read, rows=[("x,y", True), ("z", False)], using="default", method="array"
+    )
     assert set(BatchReadSubject.objects.values_list("subject_id", "found")) == {
         (resident_id(0), True),
         ("x,y", True),
