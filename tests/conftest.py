@@ -4,6 +4,7 @@ from django.utils import translation
 
 from departments.constants import Role
 from tests.factories import DepartmentFactory, StaffFactory
+from tests.lottery.conftest import closed, lottery_world, open_round  # noqa: F401 - for tests/integration
 from tests.registry_server import registry_server  # noqa: F401 - a fixture for every test
 from tests.sign_in import sign_in
 

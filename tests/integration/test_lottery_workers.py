@@ -24,7 +24,6 @@ from lottery.models import Application
 from lottery.services.applications import application_no_for, lottery_code_for
 from sharing.models import BatchReadSubject
 from tests.factories import resident_id
-from tests.lottery.conftest import closed, lottery_world, open_round  # noqa: F401 - fixtures
 from tools.servers import CeleryWorker, redis_server_handle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,10 +106,7 @@ def unfinished() -> int:
 
 
 def test_a_worker_killed_mid_run_and_the_run_started_again_verifies_everyone_once(
-    lottery_world,
-    open_round,
-    closed,
-    tmp_path,  # noqa: F811 - the fixtures imported above
+    lottery_world, open_round, closed, tmp_path
 ):
     round_ = open_round(code="2026-6", quota=100)
     population(round_)
