@@ -123,8 +123,11 @@ def workload_counts(*, case_ids: list[int]) -> dict[str, Any]:
         .annotate(n=Count("id"))
         .filter(n__gt=1)
         .count(),
-        # Approval work; the PDFs go to the "documents" queue, which these workers leave alone.
-        "open_jobs": Job.objects.exclude(state=JobState.DONE).exclude(kind="issue_pdf").count(),
+        # Approval work; the PDFs and OFDs go to the "documents" queue, which these workers
+        # leave alone.
+        "open_jobs": Job.objects.exclude(state=JobState.DONE)
+        .exclude(kind__in=["issue_pdf", "issue_ofd"])
+        .count(),
         "pdf_jobs": Job.objects.filter(
             kind="issue_pdf",
             payload__certificate_id__in=list(
