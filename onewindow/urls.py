@@ -7,6 +7,7 @@ from cases.api.urls import urlpatterns as cases_api_urls
 from certificates.api.urls import urlpatterns as certificates_api_urls
 from citizens.api.urls import urlpatterns as citizens_api_urls
 from departments.api.urls import urlpatterns as departments_api_urls
+from guide.urls import site_urlpatterns as guide_site_urls
 from lottery.api.urls import urlpatterns as lottery_api_urls
 
 api_v1 = [
@@ -24,6 +25,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # Before cases.urls: "/" is the public guide for all but signed-in staff (guide/views.py).
+    path("", include(guide_site_urls)),
+    path("", include("guide.urls")),
     path("", include("cases.urls")),
     path("", include("certificates.urls")),
     path("", include("citizens.urls")),

@@ -32,6 +32,7 @@ PYTHON_DIRECTORIES = (
     "certificates",
     "citizens",
     "departments",
+    "guide",
     "onewindow",
     "operations",
     "privacy",

@@ -1,8 +1,10 @@
 from django.urls import path
 
-from .catalogue import BundleListView, ItemListView
+from .catalogue import BundleDetailView, BundleListView, ItemDetailView, ItemListView
 
 urlpatterns: list = [
     path("items/", ItemListView.as_view(), name="items"),
+    path("items/<str:code>/", ItemDetailView.as_view(), name="item"),
     path("bundles/", BundleListView.as_view(), name="bundles"),
+    path("bundles/<str:code>/", BundleDetailView.as_view(), name="bundle"),
 ]

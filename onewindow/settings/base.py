@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "django_fsm",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "supervision",
     "certificates",
     "citizens",
+    "guide",
     "operations",
     "privacy",
     "lottery",
@@ -373,6 +375,9 @@ SEALS_AUTO_CREATE = env.bool("SEALS_AUTO_CREATE", default=True)
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 # Public certificate verification (page and API), per client address.
 CERTIFICATE_VERIFY_THROTTLE_RATE = env("CERTIFICATE_VERIFY_THROTTLE_RATE", default="60/minute")
+# The public catalogue API (/api/v1/items/, /api/v1/bundles/), per client address; staff
+# and department systems signed in are not counted.
+CATALOGUE_THROTTLE_RATE = env("CATALOGUE_THROTTLE_RATE", default="120/minute")
 
 # Citizens (citizens app). Sign-in codes go by SMS: "console" logs them (embedded
 # default), "http" POSTs {phone, message} as JSON to SMS_HTTP_ENDPOINT.

@@ -71,8 +71,10 @@ def test_items_and_bundles_are_listed_with_the_contract_fields(api, catalogue):
     assert [item["code"] for item in api.get("/api/v1/items/?q=卫生").json()] == ["X003"]
 
 
-def test_the_catalogue_needs_a_login(catalogue):
-    assert APIClient().get("/api/v1/items/").status_code in (401, 403)
+def test_the_catalogue_is_public_but_read_only(catalogue):
+    # Issue 18: the service guide's data is open to anyone (tests/guide/test_api.py).
+    assert APIClient().get("/api/v1/items/").status_code == 200
+    assert APIClient().post("/api/v1/items/", {}, format="json").status_code == 405
 
 
 def test_a_case_is_opened_with_its_checklist(api, catalogue):
