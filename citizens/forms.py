@@ -4,15 +4,10 @@ from django.utils.translation import gettext_lazy as _
 from cases.constants import RatingLevel
 
 
-class TrackForm(forms.Form):
-    tracking_no = forms.CharField(
-        label=_("办件编号"),
-        max_length=30,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
-        ),
-    )
-    id_suffix = forms.CharField(
+def id_suffix_field() -> forms.CharField:
+    """The last four characters of the ID number that prove a lookup is the holder's
+    (case tracking, a lottery application)."""
+    return forms.CharField(
         label=_("证件号码后四位"),
         min_length=4,
         max_length=4,
@@ -22,6 +17,17 @@ class TrackForm(forms.Form):
             "max_length": _("请输入证件号码的最后四位。"),
         },
     )
+
+
+class TrackForm(forms.Form):
+    tracking_no = forms.CharField(
+        label=_("办件编号"),
+        max_length=30,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    id_suffix = id_suffix_field()
 
 
 class SignInForm(forms.Form):

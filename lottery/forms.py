@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cases.constants import IdType
+from citizens.forms import id_suffix_field
 from departments.models import Registry
 
 from .models import RuleSet
@@ -80,25 +82,14 @@ class LookupForm(forms.Form):
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
         ),
     )
-    id_suffix = forms.CharField(
-        label=_("证件号码后四位"),
-        min_length=4,
-        max_length=4,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
-        error_messages={
-            "min_length": _("请输入证件号码的最后四位。"),
-            "max_length": _("请输入证件号码的最后四位。"),
-        },
-    )
+    id_suffix = id_suffix_field()
 
 
 class WindowApplicationForm(forms.Form):
     """A lottery application taken at the window or by a village agent."""
 
-    ID_TYPES = (("resident_id", _("居民身份证")), ("uscc", _("统一社会信用代码")))
-
     round_code = forms.ChoiceField(label=_("轮次"))
-    id_type = forms.ChoiceField(label=_("证件类型"), choices=ID_TYPES)
+    id_type = forms.ChoiceField(label=_("证件类型"), choices=IdType.choices)
     id_number = forms.CharField(label=_("证件号码"), max_length=18)
     name = forms.CharField(label=_("姓名/名称"), max_length=200)
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)

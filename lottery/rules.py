@@ -198,7 +198,7 @@ def _compile(
         own = (
             {
                 "rule": node.get("rule", ""),
-                "registry": _subtree_registries(node),
+                "registry": ",".join(tree_registries(node)),
                 "message": node["reason"],
             }
             if node.get("reason")
@@ -218,17 +218,12 @@ def _compile(
     return _compile_rule(node, close, names, registries)
 
 
-def _subtree_registries(node: dict[str, Any]) -> str:
-    found: list[str] = []
-
-    def walk(part: dict[str, Any]) -> None:
-        for child in part.get("all", []) + part.get("any", []):
-            walk(child)
-        if "registry" in part:
-            found.append(part["registry"])
-
-    walk(node)
-    return ",".join(dict.fromkeys(found))
+def tree_registries(node: dict[str, Any]) -> list[str]:
+    """The registries a rule tree reads, each once, in the order the tree names them."""
+    found = [node["registry"]] if "registry" in node else []
+    for child in node.get("all", []) + node.get("any", []):
+        found += tree_registries(child)
+    return list(dict.fromkeys(found))
 
 
 _MISSING = object()

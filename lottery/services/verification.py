@@ -43,7 +43,7 @@ from sharing.services import registry_read_batch, sharing_purpose_get_or_create
 
 from ..constants import UNFINISHED_STATES, ApplicationState
 from ..models import Application, Round
-from ..rules import Compiled, compile_rules
+from ..rules import Compiled, compile_rules, tree_registries
 from .errors import LotteryError
 
 logger = logging.getLogger(__name__)
@@ -71,20 +71,13 @@ def round_close_date(round_: Round) -> dt.date:
 
 def compiled_rules(round_: Round) -> dict[str, Compiled]:
     """The round's rule trees per applicant kind, compiled."""
-    codes = {code for tree in round_.rule_set.rules.values() for code in _registries_of(tree)}
+    codes = {code for tree in round_.rule_set.rules.values() for code in tree_registries(tree)}
     names = dict(Registry.objects.filter(code__in=codes).values_list("code", "name"))
     close = round_close_date(round_)
     return {
         kind: compile_rules(tree, close=close, registry_names=names)
         for kind, tree in round_.rule_set.rules.items()
     }
-
-
-def _registries_of(tree: dict[str, Any]) -> list[str]:
-    found = [tree["registry"]] if "registry" in tree else []
-    for child in tree.get("all", []) + tree.get("any", []):
-        found += _registries_of(child)
-    return found
 
 
 @dataclass(frozen=True)
