@@ -37,6 +37,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from centres.scope import centre_filter
 from departments.identifiers import mask_id_number, mask_phone
 from departments.roles import is_reviewer_of
 
@@ -112,13 +113,32 @@ class DepartmentScopedMixin:
     """
 
     department_lookup: str | None = None
+    # The path from the row to the centre of its case: clerks and supervisors of a county,
+    # a town or a village see only their part of the network (``centres.scope``). A class
+    # without one shows them nothing.
+    centre_lookup: str | None = None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)  # type: ignore[misc]
+        queryset = self.confine_to_centre(
+            super().get_queryset(request),  # type: ignore[misc]
+            request.user,
+        )
         department_id = user_confined_department_id(request.user)
         if department_id is None:
             return queryset
         return self.confine_to_department(queryset, department_id)
+
+    def confine_to_centre(self, queryset: QuerySet, user: Any) -> QuerySet:
+        condition = centre_filter(user, self.centre_lookup or "")
+        if not condition:  # the whole network
+            return queryset
+        if self.centre_lookup is None:
+            return queryset.none()
+        if lookup_spawns_duplicates(queryset.model._meta, self.centre_lookup):
+            return queryset.filter(
+                Exists(queryset.model._default_manager.filter(condition, pk=OuterRef("pk")))
+            )
+        return queryset.filter(condition)
 
     def confine_to_department(self, queryset: QuerySet, department_id: int) -> QuerySet:
         if self.department_lookup is None:
@@ -135,11 +155,15 @@ class DepartmentScopedMixin:
             )
         return queryset.filter(**{self.department_lookup: department_id})
 
-    def _get_obj_does_not_exist_redirect(
-        self, request: HttpRequest, opts: Any, object_id: str
-    ) -> HttpResponse:
-        # Django redirects to the index with "does not exist"; out of scope must be a plain 404.
-        raise Http404
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Any:
+        """Django redirects to the index with "does not exist"; out of scope must be a
+        plain 404, like a row that does not exist."""
+        found = super().get_object(request, object_id, from_field)  # type: ignore[misc]
+        if found is None:
+            raise Http404
+        return found
 
 
 class ConfinedInlineMixin:
@@ -216,6 +240,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 @admin.register(Applicant)
 class ApplicantAdmin(DepartmentScopedMixin, admin.ModelAdmin):
+    centre_lookup = "cases__centre"  # the people with a case in the scope
     list_display = ("name", "kind", "id_type", "masked_id_number", "masked_phone", "created_at")
     list_filter = ("kind", "id_type", "id_check_overridden")
     # The number only by exact match: a fragment must not list (and so reveal) other people.
@@ -360,6 +385,8 @@ class CaseEventInline(ConfinedInlineMixin, ReadOnlyInline):
 class CaseAdmin(WorkflowAdmin):
     """Read-only but for the visits inline: recording a visit is the one edit made here."""
 
+    centre_lookup = "centre"
+
     department_lookup = "approvals__department"  # spans rows: filter with Exists, not a join
     list_display = (
         "tracking_no",
@@ -450,6 +477,8 @@ class ApprovalAdmin(ViewOnlyAdmin):
     decisions the user may take now, each of which calls the review services.
     The row itself is never edited here.
     """
+
+    centre_lookup = "case__centre"
 
     department_lookup = "department"
     list_display = (
@@ -682,6 +711,8 @@ class ApprovalAdmin(ViewOnlyAdmin):
 class CaseMaterialAdmin(ViewOnlyAdmin):
     """How each requirement was met is decided by the intake service; the reuse KPI counts it."""
 
+    centre_lookup = "case__centre"
+
     department_lookup = "case__approvals__department"
     list_display = ("case", "material_type", "status", "detail", "size", "created_at")
     list_filter = ("status", "material_type")
@@ -712,6 +743,8 @@ class CaseMaterialAdmin(ViewOnlyAdmin):
 class VerificationAdmin(ViewOnlyAdmin):
     """The data-access log: append-only, so view-only here."""
 
+    centre_lookup = "case__centre"
+
     department_lookup = "requesting_department"
     list_display = (
         "created_at",
@@ -736,6 +769,7 @@ class VerificationAdmin(ViewOnlyAdmin):
 
 @admin.register(Certificate)
 class CertificateAdmin(ViewOnlyAdmin):
+    centre_lookup = "case__centre"
     department_lookup = "issuing_department"
     list_display = (
         "number",
@@ -795,6 +829,8 @@ class CertificateAdmin(ViewOnlyAdmin):
 @admin.register(Delivery)
 class DeliveryAdmin(WorkflowAdmin):
     """Created by the delivery service, moved by the courier webhook; a typo in the address may be fixed."""
+
+    centre_lookup = "case__centre"
 
     list_display = (
         "case",
@@ -872,6 +908,8 @@ class DeliveryAdmin(WorkflowAdmin):
 class CourierEventAdmin(ViewOnlyAdmin):
     """Courier status calls as received: append-only, so view-only here."""
 
+    centre_lookup = "delivery__case__centre"
+
     list_display = ("received_at", "courier", "event_id", "delivery", "status", "occurred_at")
     list_filter = ("courier", "status", "received_at")
     list_select_related = ("delivery",)
@@ -881,6 +919,7 @@ class CourierEventAdmin(ViewOnlyAdmin):
 
 @admin.register(Visit)
 class VisitAdmin(DepartmentScopedMixin, admin.ModelAdmin):
+    centre_lookup = "case__centre"
     list_display = ("case", "reason", "clerk", "created_at", "note")
     list_filter = ("reason", "created_at")
     list_select_related = ("case", "clerk")
@@ -892,6 +931,8 @@ class VisitAdmin(DepartmentScopedMixin, admin.ModelAdmin):
 @admin.register(CaseEvent)
 class CaseEventAdmin(ViewOnlyAdmin):
     """The audit trail: append-only, so view-only here."""
+
+    centre_lookup = "case__centre"
 
     department_lookup = "actor_department"
     list_display = (
@@ -963,6 +1004,8 @@ class CaseEventAdmin(ViewOnlyAdmin):
 @admin.register(Rating)
 class RatingAdmin(ViewOnlyAdmin):
     """好差评 as the applicant gave it: nobody edits or removes a rating."""
+
+    centre_lookup = "case__centre"
 
     list_display = ("case", "level", "comment", "created_at")
     list_filter = ("level", "created_at")

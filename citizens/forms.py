@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.constants import RatingLevel
+from centres.models import Centre
 
 
 def id_suffix_field() -> forms.CharField:
@@ -76,6 +77,13 @@ class ApplyStartForm(forms.Form):
     items = _CodesField(required=False)
     bundle = forms.CharField(required=False, max_length=40)
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    # Where the case is handled; none chosen: the city centre.
+    centre = forms.ModelChoiceField(
+        queryset=Centre.objects.filter(is_active=True),
+        to_field_name="code",
+        required=False,
+        error_messages={"invalid_choice": _("所选的办理中心不存在或已停用。")},
+    )
 
     def clean(self):  # type: ignore[no-untyped-def]
         cleaned = super().clean()

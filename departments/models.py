@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from centres.constants import CentreLevel
+
 from .constants import (
     Audience,
     CertificateFormats,
@@ -204,6 +206,15 @@ class ServiceItem(models.Model):
     fee = models.DecimalField(
         _("收费（元）"), max_digits=10, decimal_places=2, default=Decimal("0")
     )
+    lowest_level = models.CharField(
+        _("最低受理层级"),
+        max_length=10,
+        choices=CentreLevel.choices,
+        default=CentreLevel.COUNTY,
+        help_text=_(
+            "可在该层级及以上的服务中心受理：村级代办点只受理村级代办员可代办的事项，市中心受理全部事项。"
+        ),
+    )
     requires_presence = models.BooleanField(
         _("需本人到场"), default=False, help_text=_("需采集照片、指纹等，必须本人到窗口。")
     )
@@ -390,6 +401,15 @@ class StaffProfile(models.Model):
         null=True,
         blank=True,
         related_name="staff",
+    )
+    centre = models.ForeignKey(
+        "centres.Centre",
+        verbose_name=_("所在中心"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        help_text=_("窗口人员、代办员和督查人员只看本中心及下级中心的办件；留空为全市。"),
     )
 
     class Meta:

@@ -75,10 +75,14 @@ class ConfinedToDepartmentMixin:
             return queryset
         return queryset.filter(**{self.department_lookup: department_id})
 
-    def _get_obj_does_not_exist_redirect(
-        self, request: HttpRequest, opts: Any, object_id: str
-    ) -> HttpResponse:
-        raise Http404
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Any:
+        """Out of scope answers 404, as a row that does not exist (not Django's redirect)."""
+        found = super().get_object(request, object_id, from_field)  # type: ignore[misc]
+        if found is None:
+            raise Http404
+        return found
 
 
 @admin.register(RuleSet)

@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.http import Http404
 
 from .models import Rectification, RectificationCallback
+from .selectors.rectifications import rectifications_of
 
 
 class RectificationCallbackInline(admin.TabularInline):
@@ -29,6 +31,21 @@ class RectificationAdmin(admin.ModelAdmin):
         "created_at",
     )
     inlines = (RectificationCallbackInline,)
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        """A county's supervisors see their county's tasks only (``centres.scope``)."""
+        return (
+            super()
+            .get_queryset(request)
+            .filter(pk__in=rectifications_of(request.user).values("pk"))
+        )
+
+    def get_object(self, request, object_id, from_field=None):  # type: ignore[no-untyped-def]
+        """Out of scope answers 404, as a task that does not exist."""
+        found = super().get_object(request, object_id, from_field)
+        if found is None:
+            raise Http404
+        return found
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

@@ -6,6 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.constants import Channel
+from centres.models import Centre
+from centres.scope import centres_in_scope
 from departments.models import Department, ServiceItem
 
 
@@ -71,6 +73,18 @@ class DashboardFilterForm(DateRangeForm):
     channel = forms.ChoiceField(
         label=_("渠道"), choices=[("", _("全部"))] + list(Channel.choices), required=False
     )
+    centre = forms.ModelChoiceField(
+        label=_("服务中心"),
+        queryset=Centre.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("本级及下级全部"),
+    )
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        """The centres offered are the supervisor's and those below it, nothing else."""
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centres_in_scope(user).order_by("path")
 
 
 class WorkingCalendarYearForm(forms.Form):

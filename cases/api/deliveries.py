@@ -48,7 +48,8 @@ from ..exceptions import (
     WebhookAuthenticationError,
     WebhookReplayError,
 )
-from ..models import Case, Delivery
+from ..models import Delivery
+from ..selectors.window import window_cases
 from ..services.delivery import courier_webhook_receive, delivery_create
 from ..services.delivery.webhook import COURIER_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 
@@ -171,7 +172,7 @@ class CaseDeliveryCreateView(APIView):
         summary="寄递办件结果",
     )
     def post(self, request: Request, tracking_no: str) -> Response:
-        case = get_object_or_404(Case, tracking_no=tracking_no)
+        case = get_object_or_404(window_cases(user=request.user), tracking_no=tracking_no)
         shape = DeliveryCreateSerializer(data=request.data)
         shape.is_valid(raise_exception=True)
         data = shape.validated_data

@@ -28,6 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from centres.models import Centre
 from departments.constants import Role
 from departments.roles import has_role
 from onewindow.api_fields import TextField
@@ -46,6 +47,7 @@ from ..services.intake import (
     case_material_upload,
     intake_start,
 )
+from ..services.intake.centres import CentreRefusedError
 from ..services.overrides import OVERRIDE_REASON_MAX_LENGTH
 
 APPLICANT_FIELDS = {"id_type", "id_number", "name", "phone", "address", "override_reason"}
@@ -132,6 +134,25 @@ class CaseCreateSerializer(serializers.Serializer):
         help_text=gettext_lazy("一件事代码；与 items 二选一"),
     )
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.WINDOW)
+    centre = TextField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy(
+            "受理中心代码；为空时为调用者所在的中心。须在调用者所在中心及其下级中心之内。"
+        ),
+    )
+
+    def validate_centre(self, code: str) -> Centre | None:
+        if not code:
+            return None
+        centre = Centre.objects.filter(code=code, is_active=True).first()
+        if centre is None:
+            raise serializers.ValidationError(
+                _("没有代码为 %(code)s 的在用服务中心。") % {"code": code}
+            )
+        return centre
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("items") and attrs.get("bundle"):
@@ -155,6 +176,7 @@ class CaseIntakeSerializer(serializers.Serializer):
     tracking_no = serializers.CharField()
     state = serializers.ChoiceField(choices=CaseState.choices)
     channel = serializers.ChoiceField(choices=Channel.choices)
+    centre = serializers.CharField(allow_null=True, help_text="受理中心代码")
     due_date = serializers.DateField(allow_null=True)
     checklist = ChecklistRowSerializer(many=True)
     missing = serializers.ListField(child=serializers.CharField())
@@ -183,6 +205,7 @@ def _body(case: Case, checklist: list[ChecklistEntry]) -> dict[str, Any]:
         "tracking_no": case.tracking_no,
         "state": case.state,
         "channel": case.channel,
+        "centre": case.centre.code if case.centre_id else None,
         "due_date": case.due_date,
         "checklist": [entry.as_dict() for entry in checklist],
         "missing": [entry.material_type.code for entry in checklist if entry.is_missing],
@@ -193,7 +216,7 @@ def _body(case: Case, checklist: list[ChecklistEntry]) -> dict[str, Any]:
 def _error(error: CaseError) -> Response:
     if isinstance(error, ApplicantInputError):
         return Response({"applicant": {error.field: [str(error)]}}, status=400)
-    if isinstance(error, IntakeInputError | UploadError):
+    if isinstance(error, IntakeInputError | UploadError | CentreRefusedError):
         return Response({error.field: [str(error)]}, status=400)
     if isinstance(error, InvalidTransitionError | ConcurrentTransitionError):
         return Response({"detail": str(error)}, status=409)
@@ -283,6 +306,7 @@ class CaseCreateView(APIView):
                 idempotency_key=key,
                 applicant_present=data["channel"] == Channel.WINDOW,
                 override_reason=data["applicant"]["override_reason"],
+                centre=data["centre"],
             )
         except CaseError as error:
             return _error(error)
@@ -296,7 +320,7 @@ def _case(tracking_no: str, user: Any) -> Case:
     """A case this user may open (``window_cases``); any other answers 404, as a number
     that does not exist."""
     return get_object_or_404(
-        window_cases(user=user).select_related("applicant"), tracking_no=tracking_no
+        window_cases(user=user).select_related("applicant", "centre"), tracking_no=tracking_no
     )
 
 

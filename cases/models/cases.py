@@ -61,6 +61,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
         related_name="created_cases",
         help_text=_("受理的窗口人员或代办员；网上申请为空。"),
     )
+    centre = models.ForeignKey(
+        "centres.Centre",
+        verbose_name=_("受理中心"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        help_text=_("受理办件的服务中心；网上申请为申请人选择的中心（默认市中心）。"),
+    )
     idempotency_key = models.CharField(_("幂等键"), max_length=100, null=True, blank=True)
     due_date = models.DateField(_("承诺办结日期"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)

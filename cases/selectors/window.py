@@ -6,15 +6,17 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from centres.scope import centre_filter, centre_in_scope
 from departments.roles import is_village_agent
 
 from ..models import Case
 
 
 def window_cases(*, user: Any) -> QuerySet[Case]:
-    """Every case for a clerk; for a village agent (代办员) only the cases it submitted
-    for people — it applies and follows those, and sees nothing else."""
-    cases = Case.objects.all()
+    """The cases of the clerk's centre and every centre below it (the city sees all);
+    for a village agent (代办员) only the cases it submitted for people — it applies and
+    follows those, and sees nothing else."""
+    cases = Case.objects.filter(centre_filter(user))
     if is_village_agent(user):
         cases = cases.filter(created_by=user)
     return cases
@@ -22,4 +24,6 @@ def window_cases(*, user: Any) -> QuerySet[Case]:
 
 def window_case_open_to(*, case: Case, user: Any) -> bool:
     """``window_cases``'s rule for one case already read."""
-    return not is_village_agent(user) or case.created_by_id == user.pk
+    if is_village_agent(user) and case.created_by_id != user.pk:
+        return False
+    return centre_in_scope(user, case.centre)

@@ -8,6 +8,8 @@ from typing import Any
 from django.db.models import BooleanField, Exists, F, OuterRef, Prefetch, QuerySet, Value, When
 from django.db.models import Case as Conditional
 
+from centres.scope import centre_filter
+
 from ..constants import ApprovalState, CaseState, DeliveryStatus
 from ..models import Approval, Case, Certificate, CourierEvent, Delivery
 
@@ -18,8 +20,9 @@ RESULT_STATES = [CaseState.APPROVED, CaseState.ISSUED]
 DELIVERY_BACK_STATUSES = [DeliveryStatus.FAILED, DeliveryStatus.RETURNED]
 
 
-def handout_queue() -> QuerySet[Case]:
-    """Cases waiting for the window to hand something out, most urgent first.
+def handout_queue(*, user: Any) -> QuerySet[Case]:
+    """Cases of the user's part of the network waiting for the window to hand something
+    out, most urgent first.
 
     A parcel that came back (failed or returned delivery) comes first: the
     applicant has already waited once. Then results before denials, the
@@ -27,7 +30,7 @@ def handout_queue() -> QuerySet[Case]:
     """
     came_back = Delivery.objects.filter(case_id=OuterRef("pk"), status__in=DELIVERY_BACK_STATUSES)
     return (
-        Case.objects.filter(state__in=TO_HAND_OUT)
+        Case.objects.filter(centre_filter(user), state__in=TO_HAND_OUT)
         .select_related("applicant", "bundle")
         .prefetch_related("items")
         .annotate(

@@ -26,7 +26,9 @@ def window_queue(*, user: Any, day: dt.date | None = None, query: str = "") -> Q
     else:
         day = day or timezone.localdate()
         start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-        cases = Case.objects.filter(Q(created_at__gte=start) | Q(state__in=OPEN_AT_THE_WINDOW))
+        cases = window_cases(user=user).filter(
+            Q(created_at__gte=start) | Q(state__in=OPEN_AT_THE_WINDOW)
+        )
     cases = (
         cases.select_related("applicant", "bundle", "created_by")
         .prefetch_related("items")

@@ -81,7 +81,7 @@ def _case(tracking_no: str, user: Any) -> Case:
     """The case a window page is about, if this user may open it (``window_cases``);
     any other answers 404, as a number that does not exist."""
     return get_object_or_404(
-        window_cases(user=user).select_related("applicant", "bundle", "created_by"),
+        window_cases(user=user).select_related("applicant", "bundle", "created_by", "centre"),
         tracking_no=tracking_no,
     )
 
@@ -100,7 +100,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "query": query,
             "open_states": OPEN_AT_THE_WINDOW,
             "is_agent": agent,
-            "to_hand_out": [] if agent else list(handout_queue()[:200]),
+            "to_hand_out": [] if agent else list(handout_queue(user=request.user)[:200]),
         },
     )
 

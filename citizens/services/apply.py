@@ -36,6 +36,7 @@ from cases.services.intake import (
     intake_choice,
     intake_start,
 )
+from centres.models import Centre
 from departments.constants import Audience
 from departments.models import Bundle, ServiceItem
 
@@ -86,9 +87,11 @@ def online_application_start(
     item_codes: Sequence[str] = (),
     bundle_code: str = "",
     idempotency_key: str,
+    centre: Centre | None = None,
 ) -> IntakeResult:
     """The applicant chooses items or a "one thing" and gets a draft case with its
     checklist: forms prefilled and every material the government already holds found.
+    The case goes to ``centre`` (the city centre when none is chosen).
 
     The same form sent twice (the same key) gives the one case the first made.
     """
@@ -110,6 +113,7 @@ def online_application_start(
             user=None,
             idempotency_key=key,
             applicant_present=False,
+            centre=centre,
         )
     except CaseError as error:
         raise ApplyError(str(error)) from None

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cases.constants import CaseState, Channel, MaterialStatus
 from cases.models import Applicant, Case
 from cases.services.intake import case_checklist, case_notice_for_print, checklist_reuse_rate
+from centres.models import Centre
 from departments.constants import LifeEvent
 
 from ..constants import MATERIAL_STATUS_PLAIN
@@ -66,6 +67,7 @@ def apply_choose(request: HttpRequest, *, applicant: Applicant) -> HttpResponse:
                 item_codes=form.cleaned_data["items"],
                 bundle_code=form.cleaned_data["bundle"],
                 idempotency_key=str(form.cleaned_data["idempotency_key"]),
+                centre=form.cleaned_data["centre"],
             )
         except ApplyError as error:
             form.add_error(None, str(error))
@@ -87,6 +89,10 @@ def apply_choose(request: HttpRequest, *, applicant: Applicant) -> HttpResponse:
             "idempotency_key": form["idempotency_key"].value() or uuid.uuid4(),
             "chosen_items": form.data.getlist("items") if form.is_bound else [],
             "chosen_bundle": form.data.get("bundle", "") if form.is_bound else "",
+            "centres": list(Centre.objects.filter(is_active=True).order_by("path")),
+            "centre": Centre.objects.filter(
+                is_active=True, code=request.GET.get("centre") or request.POST.get("centre") or ""
+            ).first(),
             **catalogue,
         },
         status=400 if form.is_bound else 200,

@@ -27,6 +27,7 @@ from django.db import DatabaseError, models, transaction
 from django.db.models import Prefetch, Value
 from django.db.models.functions import Concat
 
+from centres.constants import CentreLevel
 from departments.constants import (
     Audience,
     CertificateFormats,
@@ -155,6 +156,7 @@ SECTIONS: tuple[_Section, ...] = (
             _plain("legal_basis"),
             _plain("promised_working_days", "int", required=True),
             _plain("fee", "decimal"),
+            _choice("lowest_level", CentreLevel),
             _plain("requires_presence", "bool"),
             _plain("auto_decide", "bool"),
             _ref("produces", "certificate_types", nullable=True),
@@ -1160,6 +1162,7 @@ def catalogue_export(*, path: Path | str | None = None) -> str:
             "legal_basis": row.legal_basis,
             "promised_working_days": row.promised_working_days,
             "fee": str(Decimal(row.fee).quantize(Decimal("0.01"))),
+            "lowest_level": row.lowest_level,
             "requires_presence": row.requires_presence,
             "auto_decide": row.auto_decide,
             "produces": _code(row.produces),

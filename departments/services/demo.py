@@ -23,6 +23,9 @@ from django.db.models import Count
 from django.utils import timezone
 
 import departments.demo
+from centres.constants import CentreLevel
+from centres.models import Centre
+from centres.services import network_demo_load
 from departments.constants import Role
 from departments.demo.people import REGISTRY_CODES, build_demo_population
 from departments.models import Department, Registry, RegistryRecord, StaffProfile
@@ -43,6 +46,9 @@ ROLE_LOGINS: tuple[tuple[str, str, str, str], ...] = (
     ("supervisor", Role.SUPERVISOR, "周", "正清"),
     ("lottery_officer", Role.LOTTERY_OFFICER, "孙", "立行"),
 )
+# Where the role logins work: the clerk and the supervisor at the city centre (they see
+# the whole network), the village agent at 古井村's point.
+ROLE_CENTRES = {"clerk": "BZ", "supervisor": "BZ", "agent": "QCGJGJ"}
 ADMIN_LOGIN = ("admin", "演示", "管理员")
 REVIEWER_SURNAMES = (
     "李张刘陈杨黄吴徐孙胡郭何高林罗郑梁谢宋唐韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕"
@@ -237,6 +243,8 @@ def _logins_load() -> dict[str, int]:
     groups = _groups_load()
     password = _DemoPassword(settings.DEMO_PASSWORD)
     window_department = _window_department()
+    network_demo_load()
+    centres = {centre.code: centre for centre in Centre.objects.all()}
     outcomes: list[str] = []
 
     for username, role, last_name, first_name in ROLE_LOGINS:
@@ -248,7 +256,27 @@ def _logins_load() -> dict[str, int]:
             password=password,
         )
         department = _login_department(role, window_department=window_department)
-        outcome = _merge(outcome, _profile_sync(user=user, role=role, department=department))
+        centre = centres.get(ROLE_CENTRES.get(username, ""))
+        outcome = _merge(
+            outcome, _profile_sync(user=user, role=role, department=department, centre=centre)
+        )
+        outcomes.append(
+            _merge(outcome, _groups_sync(user=user, groups=[groups[ROLE_GROUPS[role]]]))
+        )
+
+    for username, role, centre in _network_logins(centres):
+        last_name, first_name = _reviewer_name(username)
+        user, outcome = _user_sync(
+            username=username,
+            last_name=last_name,
+            first_name=first_name,
+            is_superuser=False,
+            password=password,
+        )
+        department = window_department if role == Role.CLERK else None
+        outcome = _merge(
+            outcome, _profile_sync(user=user, role=role, department=department, centre=centre)
+        )
         outcomes.append(
             _merge(outcome, _groups_sync(user=user, groups=[groups[ROLE_GROUPS[role]]]))
         )
@@ -283,6 +311,18 @@ def _logins_load() -> dict[str, int]:
         "users_updated": outcomes.count("updated"),
         "groups": len(groups),
     }
+
+
+def _network_logins(centres: dict[str, Centre]) -> list[tuple[str, str, Centre]]:
+    """One clerk per centre (``clerk_<code>``) and one supervisor per county
+    (``supervisor_<code>``), besides ``clerk`` and ``supervisor`` at the city centre."""
+    logins = [(f"clerk_{code.lower()}", Role.CLERK, centre) for code, centre in centres.items()]
+    logins += [
+        (f"supervisor_{code.lower()}", Role.SUPERVISOR, centre)
+        for code, centre in centres.items()
+        if centre.level == CentreLevel.COUNTY
+    ]
+    return sorted(logins, key=lambda login: login[2].path)
 
 
 def _login_department(role: str, *, window_department: Department | None) -> Department | None:
@@ -350,17 +390,25 @@ def _user_sync(
     return user, "unchanged"
 
 
-def _profile_sync(*, user: AbstractBaseUser, role: str, department: Department | None) -> bool:
+def _profile_sync(
+    *,
+    user: AbstractBaseUser,
+    role: str,
+    department: Department | None,
+    centre: Centre | None = None,
+) -> bool:
     department_id = department.pk if department is not None else None
+    centre_id = centre.pk if centre is not None else None
     profile = StaffProfile.objects.filter(user=user).first()
     if profile is None:
-        StaffProfile.objects.create(user=user, role=role, department=department)
+        StaffProfile.objects.create(user=user, role=role, department=department, centre=centre)
         return True
-    if profile.role == role and profile.department_id == department_id:
+    if (profile.role, profile.department_id, profile.centre_id) == (role, department_id, centre_id):
         return False
     profile.role = role
     profile.department_id = department_id
-    profile.save(update_fields=["role", "department"])
+    profile.centre_id = centre_id
+    profile.save(update_fields=["role", "department", "centre"])
     return True
 
 

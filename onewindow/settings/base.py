@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "accounts",
     "two_factor",
     "axes",
+    "centres",
     "departments",
     "sharing",
     "cases",

@@ -58,14 +58,22 @@ class LateApproval:
     reviewers: list[str] = field(default_factory=list)
 
 
+def _in_centre(centre_path: str | None, field: str = "case__centre") -> Q:
+    """The rows of one part of the network (None: all of it)."""
+    return Q() if centre_path is None else Q(**{f"{field}__path__startswith": centre_path})
+
+
 def approvals_late_or_amber(
-    *, department: Department | None = None, limit: int = LIST_LIMIT
+    *,
+    department: Department | None = None,
+    limit: int = LIST_LIMIT,
+    centre_path: str | None = None,
 ) -> tuple[list[LateApproval], int]:
     """Open approvals past their due date or marked amber, most late first; and how many in all."""
     today = timezone.localdate()
-    approvals = Approval.objects.filter(state__in=APPROVAL_OPEN_STATES).filter(
-        Q(due_date__lt=today) | Q(sla_colour__in=[SlaColour.AMBER, SlaColour.RED])
-    )
+    approvals = Approval.objects.filter(
+        _in_centre(centre_path), state__in=APPROVAL_OPEN_STATES
+    ).filter(Q(due_date__lt=today) | Q(sla_colour__in=[SlaColour.AMBER, SlaColour.RED]))
     if department is not None:
         approvals = approvals.filter(department=department)
     total = approvals.count()
@@ -103,11 +111,11 @@ def approvals_late_or_amber(
     return late, total
 
 
-def late_or_amber_by_department() -> list[dict[str, object]]:
+def late_or_amber_by_department(*, centre_path: str | None = None) -> list[dict[str, object]]:
     today = timezone.localdate()
     overdue = Q(due_date__lt=today) | Q(sla_colour=SlaColour.RED)
     return list(
-        Approval.objects.filter(state__in=APPROVAL_OPEN_STATES)
+        Approval.objects.filter(_in_centre(centre_path), state__in=APPROVAL_OPEN_STATES)
         .values("department__code", "department__name")
         .annotate(
             overdue=Count("pk", filter=overdue),
@@ -118,10 +126,13 @@ def late_or_amber_by_department() -> list[dict[str, object]]:
     )
 
 
-def late_decisions_by_reviewer(*, date_from: dt.date, date_to: dt.date) -> list[dict[str, object]]:
+def late_decisions_by_reviewer(
+    *, date_from: dt.date, date_to: dt.date, centre_path: str | None = None
+) -> list[dict[str, object]]:
     """Per reviewer who decided in the period: decisions, and those after the due date."""
     return list(
         Approval.objects.filter(
+            _in_centre(centre_path),
             state__in=DECIDED_STATES,
             decided_by__isnull=False,
             decided_at__gte=_day_start(date_from),
@@ -144,7 +155,11 @@ class IrregularEvent:
 
 
 def irregular_events(
-    *, date_from: dt.date, date_to: dt.date, limit: int = LIST_LIMIT
+    *,
+    date_from: dt.date,
+    date_to: dt.date,
+    limit: int = LIST_LIMIT,
+    centre_path: str | None = None,
 ) -> list[IrregularEvent]:
     opening, closing = WORKING_HOURS
     days = [date_from + dt.timedelta(days=n) for n in range((date_to - date_from).days + 1)]
@@ -162,6 +177,7 @@ def irregular_events(
     forced = Q(actor__is_superuser=True)
     events = (
         CaseEvent.objects.filter(
+            _in_centre(centre_path),
             created_at__gte=_day_start(date_from),
             created_at__lt=_day_start(date_to + dt.timedelta(days=1)),
         )

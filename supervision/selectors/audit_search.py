@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cases.models import CaseEvent, Verification
+from centres.scope import centre_filter
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -32,12 +33,14 @@ def audit_event_search(
     department: Any = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    user: Any = None,
 ) -> QuerySet[CaseEvent]:
     """Case events, newest first. ``person`` is an actor's user name or the
     applicant's full ID number."""
     events = CaseEvent.objects.select_related(
         "case", "actor", "actor_department", "case__applicant"
     ).order_by("-created_at", "-id")
+    events = events.filter(centre_filter(user, "case__centre"))
     if tracking_no:
         events = events.filter(case__tracking_no=tracking_no)
     if person:
@@ -54,12 +57,14 @@ def audit_access_search(
     department: Any = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    user: Any = None,
 ) -> QuerySet[Verification]:
     """Reads of shared data, newest first. ``person`` is the reading user's name
     or the full ID number of the subject read."""
     reads = Verification.objects.select_related(
         "registry", "case", "requesting_department", "requested_by"
     ).order_by("-created_at", "-id")
+    reads = reads.filter(centre_filter(user, "case__centre"))
     if tracking_no:
         reads = reads.filter(case__tracking_no=tracking_no)
     if person:

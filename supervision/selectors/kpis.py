@@ -43,6 +43,7 @@ from cases.constants import (
 )
 from cases.models import Approval, Case, CaseMaterial, Rating, Visit
 from cases.workdays import working_calendar
+from centres.models import Centre
 from departments.models import Department, ServiceItem
 
 DECIDED_STATES = [ApprovalState.APPROVED, ApprovalState.REJECTED]
@@ -55,6 +56,15 @@ class CaseFilters:
     department: Department | None = None
     item: ServiceItem | None = None
     channel: str = ""
+    # The part of the network: this centre and every centre below it. None, or the city
+    # centre, is the whole network.
+    centre: Centre | None = None
+
+    @property
+    def centre_path(self) -> str | None:
+        if self.centre is None or self.centre.parent_id is None:
+            return None
+        return self.centre.path
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -63,6 +73,8 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 def filtered_cases(filters: CaseFilters) -> QuerySet[Case]:
     cases = Case.objects.order_by()
+    if filters.centre_path is not None:
+        cases = cases.filter(centre__path__startswith=filters.centre_path)
     if filters.date_from:
         cases = cases.filter(created_at__gte=_day_start(filters.date_from))
     if filters.date_to:
@@ -349,8 +361,8 @@ def _rollup_filter(queryset: QuerySet, filters: CaseFilters) -> QuerySet:
 
 def dashboard_figures_from_rollup(*, filters: CaseFilters, as_of: dt.datetime) -> DashboardFigures:
     """The same figures summed from the rollups (``services/figures.py``): a few
-    tens of thousands of rows whatever the number of cases. Not for item or
-    department filters, which the rollups do not break down."""
+    tens of thousands of rows whatever the number of cases. Not for item, department
+    or centre filters, which the rollups do not break down."""
     from ..models import ApprovalFigureRollup, CaseFigureRollup
 
     figures = DashboardFigures(source="rollup", as_of=as_of)
@@ -440,7 +452,7 @@ def dashboard_figures(*, filters: CaseFilters) -> DashboardFigures:
     rollups when they are fresh and the filters allow, else computed now."""
     from ..models import FigureRefresh
 
-    if filters.item is None and filters.department is None:
+    if filters.item is None and filters.department is None and filters.centre_path is None:
         refreshed_at = (
             FigureRefresh.objects.filter(name="dashboard")
             .values_list("refreshed_at", flat=True)

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+from centres.scope import user_centre
 
 from ..access import supervisor_required
 from ..charts import Bar, bar_chart_svg
@@ -15,12 +19,16 @@ from ..selectors.alerts import (
     late_or_amber_by_department,
 )
 from ..selectors.calendar import calendar_horizon
+from ..selectors.centres import centre_ranking
 from ..selectors.kpis import CaseFilters, dashboard_figures
 
 
-def _filters(form: DashboardFilterForm) -> CaseFilters:
+def _filters(form: DashboardFilterForm, user: Any) -> CaseFilters:
+    """The filters chosen, always inside the supervisor's part of the network: without a
+    valid choice, their own centre (a county supervisor never sees the city's figures)."""
+    own = user_centre(user)
     if not form.is_valid():
-        return CaseFilters()
+        return CaseFilters(centre=own)
     data = form.cleaned_data
     return CaseFilters(
         date_from=data["date_from"],
@@ -28,7 +36,15 @@ def _filters(form: DashboardFilterForm) -> CaseFilters:
         department=data["department"],
         item=data["item"],
         channel=data["channel"] or "",
+        centre=data["centre"] or own,
     )
+
+
+def _drill_query(request: HttpRequest) -> str:
+    """The other filters, kept when drilling down to a centre."""
+    query = request.GET.copy()
+    query.pop("centre", None)
+    return query.urlencode()
 
 
 def _percent(value: float | None) -> str:
@@ -37,8 +53,9 @@ def _percent(value: float | None) -> str:
 
 @supervisor_required
 def dashboard_page(request: HttpRequest) -> HttpResponse:
-    form = DashboardFilterForm(request.GET or None)
-    figures = dashboard_figures(filters=_filters(form))
+    form = DashboardFilterForm(request.GET or None, user=request.user)
+    filters = _filters(form, request.user)
+    figures = dashboard_figures(filters=filters)
     state_chart = bar_chart_svg(
         [Bar(label=label, value=count, text=str(count)) for _state, label, count in figures.open_by_state],
         title=_("在办办件（按状态）"),
@@ -77,16 +94,20 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             "on_time_chart": on_time_chart,
             "headline_chart": headline_chart,
             "calendar_horizon": calendar_horizon(),
+            "centre": filters.centre,
+            "ranking": centre_ranking(filters=filters),
+            "drill_query": _drill_query(request),
         },
     )
 
 
 @supervisor_required
 def alerts_page(request: HttpRequest) -> HttpResponse:
-    form = DashboardFilterForm(request.GET or None)
-    filters = _filters(form)
+    form = DashboardFilterForm(request.GET or None, user=request.user)
+    filters = _filters(form, request.user)
     start, end = alert_window(filters.date_from, filters.date_to)
-    late, late_total = approvals_late_or_amber(department=filters.department)
+    scope = filters.centre_path
+    late, late_total = approvals_late_or_amber(department=filters.department, centre_path=scope)
     return render(
         request,
         "supervision/alerts.html",
@@ -94,9 +115,11 @@ def alerts_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "late": late,
             "late_total": late_total,
-            "by_department": late_or_amber_by_department(),
-            "by_reviewer": late_decisions_by_reviewer(date_from=start, date_to=end),
-            "irregular": irregular_events(date_from=start, date_to=end),
+            "by_department": late_or_amber_by_department(centre_path=scope),
+            "by_reviewer": late_decisions_by_reviewer(
+                date_from=start, date_to=end, centre_path=scope
+            ),
+            "irregular": irregular_events(date_from=start, date_to=end, centre_path=scope),
             "window_start": start,
             "window_end": end,
         },

@@ -15,8 +15,7 @@ from cases.workdays import working_calendar
 
 from ..access import supervisor_required
 from ..constants import RectificationState
-from ..models import Rectification
-from ..selectors.rectifications import ACTIVE, rectification_list
+from ..selectors.rectifications import ACTIVE, rectification_list, rectifications_of
 from ..services.rectification import (
     RectificationError,
     rectification_close,
@@ -31,9 +30,9 @@ def rectification_page(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", ACTIVE)
     if state not in RectificationState.values and state not in (ACTIVE, "all"):
         state = ACTIVE
-    page = Paginator(rectification_list(state="" if state == "all" else state), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        rectification_list(state="" if state == "all" else state, user=request.user), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     today = timezone.localdate()
     calendar = working_calendar()
     for task in page:
@@ -65,7 +64,7 @@ def _back(request: HttpRequest) -> HttpResponse:
 @supervisor_required
 def rectification_callback(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a call back to the applicant; bad input changes nothing and says why."""
-    task = get_object_or_404(Rectification, pk=pk)
+    task = get_object_or_404(rectifications_of(request.user), pk=pk)
     try:
         rectification_record_callback(
             rectification=task,
@@ -84,7 +83,7 @@ def rectification_callback(request: HttpRequest, pk: int) -> HttpResponse:
 @supervisor_required
 def rectification_finish(request: HttpRequest, pk: int) -> HttpResponse:
     """Close the task with what was done (only after a call back)."""
-    task = get_object_or_404(Rectification, pk=pk)
+    task = get_object_or_404(rectifications_of(request.user), pk=pk)
     try:
         rectification_close(
             rectification=task, actor=request.user, note=request.POST.get("note", "")

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from centres.models import Centre
 from departments.models import Bundle, ServiceItem
 
 from ...constants import CaseState, Channel, EventKind
@@ -19,6 +20,7 @@ from ..dispatch import case_dispatch, case_items
 from ..numbers import tracking_number_new
 from ..review import approvals_void_open
 from ..transitions import run_transition
+from .centres import case_centre, items_accepted_at
 
 TRACKING_NUMBER_ATTEMPTS = 5
 
@@ -41,11 +43,16 @@ def case_create(
     channel: str = Channel.WINDOW,
     created_by: Any = None,
     idempotency_key: str | None = None,
+    centre: Centre | None = None,
 ) -> Case:
     """A new case in ``DRAFT`` for the chosen items (or every item of the bundle).
 
     With an ``idempotency_key`` a repeated call returns the case the first call
     made: a double-clicked submit yields one case, not two.
+
+    The case belongs to ``centre``, by default the centre of the staff member who takes
+    it (``created_by``), else (online) the city centre. A centre takes only the items
+    whose lowest level reaches down to it: a village point no county-level item.
     """
     existing = _case_with_key(idempotency_key)
     if existing is not None:
@@ -55,6 +62,8 @@ def case_create(
         chosen = [bundle_item.item for bundle_item in bundle.bundle_items.select_related("item")]
     if not chosen:
         raise EmptyCaseError(_("请至少选择一个事项或一件事。"))
+    centre = case_centre(centre=centre, created_by=created_by)
+    items_accepted_at(centre=centre, items=chosen)
     for _attempt in range(TRACKING_NUMBER_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -64,6 +73,7 @@ def case_create(
                     bundle=bundle,
                     channel=channel,
                     created_by=created_by,
+                    centre=centre,
                     idempotency_key=idempotency_key or None,
                 )
                 case.items.set(chosen)

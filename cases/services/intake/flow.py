@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from centres.models import Centre
 from departments.models import Bundle, ServiceItem
 
 from ...constants import CaseState, Channel, EventKind, VerificationOutcome, VisitReason
@@ -42,6 +43,7 @@ from .applicants import (
     case_prefill,
     intake_department,
 )
+from .centres import case_centre, items_accepted_at
 from .core import case_accept, case_create, case_submit, case_supplement
 from .notices import case_request_materials, notice_entries
 from .resolution import ChecklistEntry, case_checklist, case_materials_resolve, checklist_missing
@@ -211,6 +213,7 @@ def intake_start(
     idempotency_key: str | None = None,
     applicant_present: bool | None = None,
     override_reason: str = "",
+    centre: Centre | None = None,
 ) -> IntakeResult:
     """Open a case: identify the applicant, choose the items, prefill, resolve the checklist.
 
@@ -230,6 +233,15 @@ def intake_start(
         raise IntakeInputError(_("代办件必须由登录的代办员提交。"), field="channel")
     check = applicant_identifier_check(id_type=id_type, id_number=id_number)
     items, bundle = intake_choice(item_codes=item_codes, bundle_code=bundle_code)
+    # Where the case is taken, and whether that centre may take its items: refused before
+    # any registry is read.
+    staff = user if getattr(user, "is_authenticated", False) else None
+    centre = case_centre(centre=centre, created_by=staff)
+    items_accepted_at(
+        centre=centre,
+        items=items
+        or [bundle_item.item for bundle_item in bundle.bundle_items.select_related("item")],
+    )
     # Registry reads never run inside a transaction (see the sharing gateway).
     override = (
         _override_confirm(check=check, channel=channel, items=items, bundle=bundle, user=user)
@@ -254,8 +266,9 @@ def intake_start(
             items=items,
             bundle=bundle,
             channel=channel,
-            created_by=user if getattr(user, "is_authenticated", False) else None,
+            created_by=staff,
             idempotency_key=idempotency_key or None,
+            centre=centre,
         )
         if case.created_at < started:
             # A concurrent twin with the same key made it first: that case is the answer.
