@@ -9,10 +9,12 @@ The data is written by the database itself (INSERT ... SELECT over
 generate_series), so filling a million cases takes about a minute instead of
 hours through the ORM: per case one item, one approval when dispatched, two
 material requirements, 0-2 visits when closed, a rating for one closed case in
-ten; states, channels, dates and durations spread over the last 365 days. Then
+ten; one case in five asks for a second item; cases spread over the demo network's
+eight centres; states, channels, dates and durations spread over the last 365 days. Then
 the dashboard rollups are rebuilt (what the periodic task does every five
 minutes; its time is printed too), and the page ``/supervision/`` is requested
-as a logged-in supervisor, first once
+as a logged-in supervisor of the city, unfiltered and with every filter (dates and
+channel, item, department, a county, a town, a village, combinations), first once
 to warm up, then ``--runs`` times; the figures printed are wall-clock times of
 the whole request (view, queries, template) through Django's test client.
 """
@@ -34,9 +36,12 @@ sys.path.insert(0, str(ROOT))
 def fill(cases: int) -> None:
     from django.db import connection
 
+    from centres.models import Centre
     from departments.models import MaterialType, ServiceItem
 
     items = list(ServiceItem.objects.order_by("id").values_list("id", "department_id"))
+    centre_ids = list(Centre.objects.order_by("path").values_list("id", flat=True))
+    centre_array = "ARRAY[" + ",".join(str(pk) for pk in centre_ids) + "]::bigint[]"
     materials = list(MaterialType.objects.order_by("id").values_list("id", flat=True))
     from django.contrib.auth import get_user_model
 
@@ -62,7 +67,8 @@ def fill(cases: int) -> None:
             f"""
             INSERT INTO cases_case (id, tracking_no, channel, state, due_date, submitted_at,
                 accepted_at, concluded_at, closed_at, refusal_reason, created_at, updated_at,
-                applicant_id, idempotency_key, created_by_id, form_data)
+                applicant_id, idempotency_key, created_by_id, form_data, registry_prefill,
+                centre_id)
             SELECT g, 'B' || lpad(g::text, 12, '0'),
                 (ARRAY['window','online','agent'])[1 + g % 3],
                 s.state,
@@ -73,7 +79,8 @@ def fill(cases: int) -> None:
                 CASE WHEN s.state = 'CLOSED' THEN c.t + (g % 12 + 1) * interval '1 day' END,
                 '', c.t, c.t,
                 (SELECT min(id) FROM cases_applicant) + g % {applicants},
-                NULL, CASE WHEN g % 3 = 2 THEN {agent.pk} END, '{{}}'::jsonb
+                NULL, CASE WHEN g % 3 = 2 THEN {agent.pk} END, '{{}}'::jsonb, '{{}}'::jsonb,
+                ({centre_array})[1 + g % {len(centre_ids)}]
             FROM generate_series(1, {cases}) AS g
             CROSS JOIN LATERAL (SELECT now() - (g % 365) * interval '1 day'
                                             - (g % 86400) * interval '1 second' AS t) AS c
@@ -91,6 +98,8 @@ def fill(cases: int) -> None:
             f"""
             INSERT INTO cases_case_items (case_id, serviceitem_id)
             SELECT id, ({item_ids})[1 + id % {n_items}] FROM cases_case
+            UNION ALL  -- one case in five asks for a second item
+            SELECT id, ({item_ids})[1 + (id + 1) % {n_items}] FROM cases_case WHERE id % 5 = 0
             """,
         ),
         (
@@ -190,10 +199,12 @@ def measure(runs: int, path: str) -> list[float]:
     from departments.constants import Role
     from departments.models import StaffProfile
 
+    from tests.sign_in import sign_in  # signed in with the second factor, as production asks
+
     user, _ = get_user_model().objects.get_or_create(username="bench_supervisor")
     StaffProfile.objects.get_or_create(user=user, defaults={"role": Role.SUPERVISOR})
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     response = client.get(path)  # warm-up: caches, connection, plans
     assert response.status_code == 200, response.status_code
     timings = []
@@ -221,11 +232,13 @@ def run(database_url: str, cases: int, runs: int) -> None:
     from django.utils import timezone
 
     from cases.models import Case
+    from centres.services import network_demo_load
     from departments.services.catalogue import catalogue_import
 
     call_command("migrate", verbosity=0)
     if not Case.objects.exists():
         catalogue_import(path=ROOT / "departments" / "demo" / "catalogue.yaml")
+        network_demo_load()
         print(f"filling {cases:,} cases")
         fill(cases)
     print(f"cases in the database: {Case.objects.count():,}")
@@ -234,20 +247,36 @@ def run(database_url: str, cases: int, runs: int) -> None:
     refresh = supervision_figures_refresh()
     print(f"dashboard rollups rebuilt (the periodic task's work) in {refresh.seconds:.1f} s")
     print(f"machine: {machine()}")
-    for label, path in [
-        ("dashboard /supervision/", "/supervision/"),
-        (
-            "dashboard, last 30 days, online",
-            "/supervision/?channel=online&date_from="
-            + (timezone.localdate() - dt.timedelta(days=29)).isoformat(),
-        ),
-    ]:
+    for label, path in _views(timezone.localdate() - dt.timedelta(days=29)):
         timings = measure(runs, path)
         print(
             f"{label}: median {statistics.median(timings) * 1000:.0f} ms, "
             f"best {min(timings) * 1000:.0f} ms, worst {max(timings) * 1000:.0f} ms "
             f"over {runs} runs"
         )
+
+
+def _views(month_ago: object) -> list[tuple[str, str]]:
+    """Every filter on its own and combined, at every level of the network."""
+    from departments.models import Department, ServiceItem
+
+    item = ServiceItem.objects.order_by("code").first()
+    department = Department.objects.order_by("code").first()
+    return [
+        ("dashboard /supervision/ (city, no filter)", "/supervision/"),
+        ("last 30 days, online", f"/supervision/?channel=online&date_from={month_ago}"),
+        (f"item {item.code}", f"/supervision/?item={item.code}"),
+        (f"department {department.code}", f"/supervision/?department={department.code}"),
+        ("county 谯城区", "/supervision/?centre=QC"),
+        ("town 古井镇", "/supervision/?centre=QCGJ"),
+        ("village 古井村", "/supervision/?centre=QCGJGJ"),
+        (
+            "county + department + online + 30 days",
+            f"/supervision/?centre=QC&department={department.code}&channel=online"
+            f"&date_from={month_ago}",
+        ),
+        (f"town + item {item.code}", f"/supervision/?centre=QCGJ&item={item.code}"),
+    ]
 
 
 def main() -> None:

@@ -89,11 +89,42 @@ class WorkdayCalendar(models.Model):
         return f"{self.day} #{self.ordinal}"
 
 
-class CaseFigureRollup(models.Model):
-    """Cases counted by creation day, channel, state, processing time and punctuality."""
+class CaseFigureRow(models.Model):
+    """One row per case with what the rollups count of it, rebuilt with them: the visits
+    and the material requirements are counted once per case here, not once per rollup."""
+
+    case = models.OneToOneField(
+        "cases.Case",
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        db_constraint=False,
+        related_name="figure_row",
+    )
+    day = models.DateField()
+    channel = models.CharField(max_length=10)
+    centre_id = models.BigIntegerField(null=True)
+    state = models.CharField(max_length=20)
+    processing_days = models.IntegerField(null=True)
+    is_on_time = models.BooleanField(null=True)
+    visits = models.IntegerField()
+    requirements = models.IntegerField()
+    requirements_reused = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("办件统计行")
+        verbose_name_plural = _("办件统计行")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.day} {self.state}"
+
+
+class CaseFigures(models.Model):
+    """Cases counted by creation day, channel, centre, state, processing time and
+    punctuality: the columns every case rollup shares."""
 
     day = models.DateField()
     channel = models.CharField(max_length=10)
+    centre_id = models.BigIntegerField(null=True)
     state = models.CharField(max_length=20)
     processing_days = models.IntegerField(null=True)
     is_on_time = models.BooleanField(null=True)
@@ -104,20 +135,52 @@ class CaseFigureRollup(models.Model):
     requirements_reused = models.IntegerField()
 
     class Meta:
-        verbose_name = _("办件统计汇总")
-        verbose_name_plural = _("办件统计汇总")
-        indexes = [models.Index(fields=["day", "channel"], name="case_rollup_day")]
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.day} {self.channel} {self.state} {self.cases}"
 
 
-class ApprovalFigureRollup(models.Model):
-    """Approvals counted by their case's creation day and channel, department, state,
-    decision time, punctuality and whether overdue at the refresh."""
+class CaseFigureRollup(CaseFigures):
+    """Every case once."""
+
+    class Meta:
+        verbose_name = _("办件统计汇总")
+        verbose_name_plural = _("办件统计汇总")
+        indexes = [models.Index(fields=["day", "channel"], name="case_rollup_day")]
+
+
+class CaseItemFigureRollup(CaseFigures):
+    """Every case once per item it asks for: the dashboard filtered by item."""
+
+    item_id = models.BigIntegerField()
+    department_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("办件统计汇总（按事项）")
+        verbose_name_plural = _("办件统计汇总（按事项）")
+        indexes = [models.Index(fields=["item_id", "day"], name="case_item_rollup_item")]
+
+
+class CaseDepartmentFigureRollup(CaseFigures):
+    """Every case once per department one of its items belongs to: filtered by
+    department, a case of two items of the same department counts once."""
+
+    department_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("办件统计汇总（按部门）")
+        verbose_name_plural = _("办件统计汇总（按部门）")
+        indexes = [models.Index(fields=["department_id", "day"], name="case_department_rollup_dep")]
+
+
+class ApprovalFigures(models.Model):
+    """Approvals counted by their case's creation day, channel and centre, department,
+    state, decision time, punctuality and whether overdue at the refresh."""
 
     day = models.DateField()
     channel = models.CharField(max_length=10)
+    centre_id = models.BigIntegerField(null=True)
     department_id = models.BigIntegerField()
     state = models.CharField(max_length=30)
     decision_days = models.IntegerField(null=True)
@@ -128,12 +191,31 @@ class ApprovalFigureRollup(models.Model):
     rating_count = models.IntegerField()
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.department_id} {self.state} {self.approvals}"
+
+
+class ApprovalFigureRollup(ApprovalFigures):
+    """Every approval once."""
+
+    class Meta:
         verbose_name = _("审批统计汇总")
         verbose_name_plural = _("审批统计汇总")
         indexes = [models.Index(fields=["day", "channel"], name="approval_rollup_day")]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.department_id} {self.state} {self.approvals}"
+
+class ApprovalItemFigureRollup(ApprovalFigures):
+    """Every approval once per item of its case: the approvals of the cases that ask for
+    an item (the dashboard filtered by item)."""
+
+    case_item_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("审批统计汇总（按办件事项）")
+        verbose_name_plural = _("审批统计汇总（按办件事项）")
+        indexes = [models.Index(fields=["case_item_id", "day"], name="approval_item_rollup_item")]
 
 
 class FigureRefresh(models.Model):

@@ -1,4 +1,4 @@
-"""The certificate as an OFD package (GB/T 33190-2016) and its SM2 seal (after GB/T 38540).
+"""The certificate as an OFD package (GB/T 33190-2016) and its SM2 seal (GB/T 38540-2020).
 
 One A4 page, everything in millimetres, drawn from plain XML strings: the layout is fixed
 per certificate type (label column, value column, rows), so a certificate costs only
@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
-from .seal import SM2_SIGNATURE_OID, SM3_OID, SM2Seal, sm2_sign, sm3_digest
+from .seal import SM2_SIGNATURE_OID, SM3_OID, SM2Seal, seal_sign, sm3_digest
 
 OFD_NAMESPACE = "http://www.ofdspec.org/2016"
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -46,6 +46,7 @@ SIGN_DIR = "Doc_0/Signs/Sign_0"
 SIGNATURE_PATH = f"{SIGN_DIR}/Signature.xml"
 SEAL_PATH = f"{SIGN_DIR}/Seal.esl"
 SIGNED_VALUE_PATH = f"{SIGN_DIR}/SignedValue.dat"
+STORED_SUFFIXES = (".png", ".esl", ".dat")
 
 
 @dataclass(frozen=True)
@@ -361,8 +362,9 @@ def ofd_zip(entries: Mapping[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for name, data in entries.items():
-            # PNGs are compressed already; deflating them again only costs time.
-            kind = zipfile.ZIP_STORED if name.endswith(".png") else zipfile.ZIP_DEFLATED
+            # PNGs are compressed already, and the seal and the signature are mostly the
+            # seal's PNG: deflating them again only costs time.
+            kind = zipfile.ZIP_STORED if name.endswith(STORED_SUFFIXES) else zipfile.ZIP_DEFLATED
             archive.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data, kind)
     return buffer.getvalue()
 
@@ -370,10 +372,13 @@ def ofd_zip(entries: Mapping[str, bytes]) -> bytes:
 def ofd_seal(
     *, entries: Mapping[str, bytes], seal: SM2Seal, signed_at: dt.datetime
 ) -> dict[str, bytes]:
-    """Add the signature's parts to ``entries``: Signature.xml, the seal, and the SM2
-    signature by the seal holder's key over Signature.xml."""
+    """Add the signature's parts to ``entries``: Signature.xml, the seal (DER
+    ``SES_Seal``), and the DER ``SES_Signature`` of GB/T 38540 whose dataHash is the SM3
+    of Signature.xml (what GB/T 33190 §18 signs) and propertyInfo its location."""
     signature = signature_xml(entries=entries, signed_at=signed_at, seal_entry=seal.seal_bytes)
-    value = sm2_sign(private_key=seal.private_key, public_key=seal.public_key, message=signature)
+    value = seal_sign(
+        seal=seal, signed_data=signature, signed_at=signed_at, location=f"/{SIGNATURE_PATH}"
+    )
     return {
         **entries,
         SEAL_PATH: seal.seal_bytes,

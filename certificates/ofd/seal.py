@@ -6,27 +6,27 @@ the RSA/ECDSA seals of the PDFs)::
 
     sm2/authority.key              the demo seal-making authority's private key (hex, 0600)
     sm2/authority.pub              its public key (hex, 04‖X‖Y) — what verifiers trust
+    sm2/authority.crt              its self-signed SM2 X.509 certificate (DER)
     sm2/departments/<CODE>.key     the department's private key (hex, 0600)
     sm2/departments/<CODE>.pub     its public key (hex): the key a department publishes
-    sm2/departments/<CODE>.esl     its seal: picture, holder, validity, signed by the authority
+    sm2/departments/<CODE>.esl     its seal: a DER ``SES_Seal`` of GB/T 38540-2020 (v4),
+                                   signed by the authority, holding the department's
+                                   SM2 certificate (issued by the authority) and picture
 
-The seal file is a small XML rendition of the standard's ``SES_Seal`` (not its ASN.1 DER):
-the authority's SM2 signature covers the exact bytes of its ``<SealInfo>`` element.
+The ASN.1 structures are in ``ses.py``; ``seal_sign`` makes the ``SES_Signature`` that an
+OFD's ``SignedValue.dat`` is.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import io
-import math
 import re
 import secrets
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -35,16 +35,24 @@ from departments.models import Department
 
 from ..exceptions import SealMissingError
 from ..seals import _seals_lock, _write_private, _write_public
+from .picture import SEAL_PICTURE_MM, seal_picture_png
+from .ses import (
+    SesFormatError,
+    seal_assemble,
+    seal_info_build,
+    seal_load,
+    signature_assemble,
+    tbs_sign_build,
+)
+from .sm2_certificate import sm2_certificate_issue, sm2_certificate_subject
 
 SM2_SIGNATURE_OID = "1.2.156.10197.1.501"  # SM2 signature with SM3 (GM/T 0006)
 SM3_OID = "1.2.156.10197.1.401"
 SIGNER_ID = b"1234567812345678"  # the default user ID of GB/T 35276
-SEAL_NAMESPACE = "urn:onewindow:ses-seal:1"
+SES_VENDOR_ID = "OneWindow"  # SES_Header.vid: who implemented the seal system
+SEAL_TYPE_OFFICIAL = 1  # SES_ESPropertyInfo.type: a unit's (not a person's) seal
+AUTHORITY_VALIDITY = dt.timedelta(days=365 * 20)
 SEAL_VALIDITY = dt.timedelta(days=365 * 5)
-SEAL_PICTURE_MM = 40
-SEAL_FONT_PATH = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
-SEAL_FONT_INDEX = 2  # Noto Serif CJK SC within the collection
-SEAL_RED = (212, 42, 32, 225)
 
 
 def sm3_digest(data: bytes) -> bytes:
@@ -102,111 +110,41 @@ def public_key_pem(public_key: bytes) -> str:
     return "-----BEGIN PUBLIC KEY-----\n" + "\n".join(lines) + "\n-----END PUBLIC KEY-----\n"
 
 
-def seal_picture_png(department_name: str, *, size: int = 472) -> bytes:
-    """The seal's appearance: red ring, star and the department's name on the arc (PNG
-    with transparency, 40 mm at 300 dpi). Only the picture of a seal; the legal seal is
-    the SM2 signature."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    centre = size / 2
-    ring = size / 2 - 10
-    draw.ellipse(
-        (centre - ring, centre - ring, centre + ring, centre + ring),
-        outline=SEAL_RED,
-        width=max(6, size // 40),
-    )
-    star = []
-    for index in range(10):
-        radius = size * 0.16 if index % 2 == 0 else size * 0.065
-        angle = math.radians(-90 + index * 36)
-        star.append((centre + radius * math.cos(angle), centre + radius * math.sin(angle)))
-    draw.polygon(star, fill=SEAL_RED)
-    characters = list(department_name)
-    font_size = int(size * (0.1 if len(characters) <= 12 else 0.08))
-    try:
-        font = ImageFont.truetype(SEAL_FONT_PATH, font_size, index=SEAL_FONT_INDEX)
-    except OSError:
-        font = ImageFont.load_default(font_size)
-    spread = min(240.0, 22.0 * max(len(characters) - 1, 1))
-    step = spread / max(len(characters) - 1, 1)
-    text_radius = ring - font_size * 0.9
-    for index, character in enumerate(characters):
-        angle = -90 - spread / 2 + step * index if len(characters) > 1 else -90
-        glyph = Image.new("RGBA", (font_size * 2, font_size * 2), (0, 0, 0, 0))
-        ImageDraw.Draw(glyph).text(
-            (font_size, font_size), character, font=font, fill=SEAL_RED, anchor="mm"
-        )
-        glyph = glyph.rotate(-(angle + 90), resample=Image.Resampling.BICUBIC)
-        x = centre + text_radius * math.cos(math.radians(angle))
-        y = centre + text_radius * math.sin(math.radians(angle))
-        image.alpha_composite(glyph, (int(x - font_size), int(y - font_size)))
-    label_font_size = int(size * 0.07)
-    try:
-        label_font = ImageFont.truetype(SEAL_FONT_PATH, label_font_size, index=SEAL_FONT_INDEX)
-    except OSError:
-        label_font = ImageFont.load_default(label_font_size)
-    draw.text(
-        (centre, centre + size * 0.29),
-        _("电子证照专用章"),
-        font=label_font,
-        fill=SEAL_RED,
-        anchor="mm",
-    )
-    buffer = io.BytesIO()
-    # A 32-colour palette keeps the edges smooth at a quarter of the bytes; the picture
-    # travels in every certificate twice (page resource and seal file).
-    image.quantize(colors=32, method=Image.Quantize.FASTOCTREE).save(
-        buffer, format="PNG", optimize=True
-    )
-    return buffer.getvalue()
-
-
-def _utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def seal_build(
     *,
     seal_id: str,
-    holder: str,
-    holder_credit_code: str,
     name: str,
-    signer_public_key: bytes,
+    signer_certificate: bytes,
     valid_start: dt.datetime,
     valid_end: dt.datetime,
     picture_png: bytes,
     authority_private_key: bytes,
     authority_public_key: bytes,
+    authority_certificate: bytes,
+    created_at: dt.datetime | None = None,
 ) -> bytes:
-    """The seal file (``Seal.esl``): what the seal is, whose, how long, signed by the
-    seal-making authority."""
-    seal_info = (
-        "<SealInfo>"
-        f"<ESID>{escape(seal_id)}</ESID>"
-        "<Type>1</Type>"
-        f"<Name>{escape(name)}</Name>"
-        f"<Holder>{escape(holder)}</Holder>"
-        f"<HolderCreditCode>{escape(holder_credit_code)}</HolderCreditCode>"
-        f"<ValidStart>{_utc(valid_start)}</ValidStart>"
-        f"<ValidEnd>{_utc(valid_end)}</ValidEnd>"
-        f"<SignerPublicKey>{signer_public_key.hex()}</SignerPublicKey>"
-        f'<Picture Type="PNG" Width="{SEAL_PICTURE_MM}" Height="{SEAL_PICTURE_MM}">'
-        f"{base64.b64encode(picture_png).decode('ascii')}</Picture>"
-        "</SealInfo>"
-    ).encode()
-    signature = sm2_sign(
-        private_key=authority_private_key, public_key=authority_public_key, message=seal_info
+    """The seal file (``Seal.esl``): a DER ``SES_Seal`` — what the seal is, whose (the
+    holder's certificate in its certList), how long, its picture — signed by the
+    seal-making authority over SEQUENCE { esealInfo, cert, signAlgID }."""
+    seal_info = seal_info_build(
+        vendor_id=SES_VENDOR_ID,
+        seal_id=seal_id,
+        seal_type=SEAL_TYPE_OFFICIAL,
+        name=name,
+        signer_certificates=[signer_certificate],
+        created_at=created_at or valid_start,
+        valid_start=valid_start,
+        valid_end=valid_end,
+        picture_png=picture_png,
+        picture_mm=SEAL_PICTURE_MM,
     )
-    return (
-        b'<?xml version="1.0" encoding="UTF-8"?>\n'
-        + f'<SES_Seal xmlns="{SEAL_NAMESPACE}" Version="4">'.encode()
-        + seal_info
-        + f"<MakerPublicKey>{authority_public_key.hex()}</MakerPublicKey>".encode()
-        + f"<SignatureAlgorithm>{SM2_SIGNATURE_OID}</SignatureAlgorithm>".encode()
-        + f"<SignedValue>{base64.b64encode(signature).decode('ascii')}</SignedValue>".encode()
-        + b"</SES_Seal>\n"
+    return seal_assemble(
+        seal_info=seal_info,
+        maker_certificate=authority_certificate,
+        algorithm=SM2_SIGNATURE_OID,
+        sign=lambda message: sm2_sign(
+            private_key=authority_private_key, public_key=authority_public_key, message=message
+        ),
     )
 
 
@@ -222,6 +160,30 @@ class SM2Seal:
     valid_start: dt.datetime
     valid_end: dt.datetime
     picture_png: bytes
+    certificate: bytes  # the holder's SM2 certificate, as in the seal's certList
+    holder: str = ""
+
+
+def seal_sign(*, seal: SM2Seal, signed_data: bytes, signed_at: dt.datetime, location: str) -> bytes:
+    """The DER ``SES_Signature`` (GB/T 38540-2020 §6): a ``TBS_Sign`` of the seal, the
+    signing time, the SM3 of ``signed_data`` (in an OFD, the Signature.xml, GB/T 33190
+    §18) and its ``location`` (propertyInfo), signed by the seal holder with SM2 (Z with
+    the default ID) over the ``TBS_Sign`` DER."""
+    to_sign = tbs_sign_build(
+        seal_der=seal.seal_bytes,
+        signed_at=signed_at,
+        data_hash=sm3_digest(signed_data),
+        property_info=location,
+    )
+    signature = sm2_sign(
+        private_key=seal.private_key, public_key=seal.public_key, message=to_sign.dump()
+    )
+    return signature_assemble(
+        to_sign=to_sign,
+        signer_certificate=seal.certificate,
+        algorithm=SM2_SIGNATURE_OID,
+        signature=signature,
+    )
 
 
 def sm2_dir() -> Path:
@@ -230,6 +192,10 @@ def sm2_dir() -> Path:
 
 def authority_paths() -> tuple[Path, Path]:
     return sm2_dir() / "authority.key", sm2_dir() / "authority.pub"
+
+
+def authority_certificate_path() -> Path:
+    return sm2_dir() / "authority.crt"
 
 
 def department_paths(code: str) -> tuple[Path, Path, Path]:
@@ -251,43 +217,76 @@ def department_public_key(*, department_code: str) -> bytes | None:
     return bytes.fromhex(path.read_text().strip()) if path.exists() else None
 
 
-def _ensure_authority() -> tuple[bytes, bytes]:
+def _ensure_authority(now: dt.datetime) -> tuple[bytes, bytes, bytes]:
+    """The demo authority's key pair and self-signed certificate, made if missing (an
+    installation from before the DER seals has the keys but no certificate yet)."""
     key_path, public_path = authority_paths()
     if not key_path.exists():
         private_key, public_key = sm2_key_generate()
         _write_private(key_path, private_key.hex().encode())
         _write_public(public_path, public_key.hex().encode())
-    return bytes.fromhex(key_path.read_text().strip()), bytes.fromhex(
-        public_path.read_text().strip()
-    )
+    private_key = bytes.fromhex(key_path.read_text().strip())
+    public_key = bytes.fromhex(public_path.read_text().strip())
+    certificate_path = authority_certificate_path()
+    if not certificate_path.exists():
+        certificate = sm2_certificate_issue(
+            subject={
+                "country_name": "CN",
+                "organization_name": "OneWindow",
+                "common_name": _("OneWindow演示电子印章制章机构"),
+            },
+            public_key=public_key,
+            issuer_certificate=None,
+            issuer_private_key=private_key,
+            issuer_public_key=public_key,
+            not_before=now - dt.timedelta(days=1),
+            not_after=now + AUTHORITY_VALIDITY,
+            is_authority=True,
+        )
+        _write_public(certificate_path, certificate)
+    return private_key, public_key, certificate_path.read_bytes()
 
 
-def _seal_info_text(seal_bytes: bytes, tag: str) -> str:
-    match = re.search(rf"<{tag}>([^<]*)</{tag}>".encode(), seal_bytes)
-    return match.group(1).decode("utf-8") if match else ""
-
-
-def _seal_holder_is_current(seal_bytes: bytes, department: Department) -> bool:
-    return _seal_info_text(seal_bytes, "Holder") == escape(department.name)
+def _seal_holder_is_current(seal: SM2Seal, department: Department) -> bool:
+    return seal.holder == department.name
 
 
 def sm2_seal_issue(*, department: Department, now: dt.datetime | None = None) -> None:
-    """Make the department a new key pair and seal, signed by the demo authority."""
+    """Make the department a new key pair, an SM2 certificate issued by the demo
+    authority, and a seal holding it, signed by that authority."""
     now = now or dt.datetime.now(dt.UTC)
     with _seals_lock():
-        authority_private, authority_public = _ensure_authority()
+        authority_private, authority_public, authority_certificate = _ensure_authority(now)
         private_key, public_key = sm2_key_generate()
+        valid_start, valid_end = now - dt.timedelta(days=1), now + SEAL_VALIDITY
+        subject = {
+            "country_name": "CN",
+            "organization_name": department.name,
+            "common_name": department.name,
+        }
+        if department.credit_code:
+            subject["serial_number"] = department.credit_code
+        certificate = sm2_certificate_issue(
+            subject=subject,
+            public_key=public_key,
+            issuer_certificate=authority_certificate,
+            issuer_private_key=authority_private,
+            issuer_public_key=authority_public,
+            not_before=valid_start,
+            not_after=valid_end,
+            is_authority=False,
+        )
         seal_bytes = seal_build(
             seal_id=f"{department.code}{now:%Y%m%d}{secrets.token_hex(4).upper()}",
-            holder=department.name,
-            holder_credit_code=department.credit_code or "",
             name=_("%(name)s电子证照专用章") % {"name": department.name},
-            signer_public_key=public_key,
-            valid_start=now - dt.timedelta(days=1),
-            valid_end=now + SEAL_VALIDITY,
+            signer_certificate=certificate,
+            valid_start=valid_start,
+            valid_end=valid_end,
             picture_png=seal_picture_png(department.name),
             authority_private_key=authority_private,
             authority_public_key=authority_public,
+            authority_certificate=authority_certificate,
+            created_at=now,
         )
         key_path, public_path, seal_path = department_paths(department.code)
         _write_private(key_path, private_key.hex().encode())
@@ -302,33 +301,48 @@ _cache_lock = threading.Lock()
 def _seal_load(code: str, key_path: str, stamp: tuple[int, int]) -> SM2Seal:
     key_file, public_file, seal_file = (Path(path) for path in department_paths(code))
     seal_bytes = seal_file.read_bytes()
-    picture = base64.b64decode(
-        re.search(rb"<Picture[^>]*>([^<]*)</Picture>", seal_bytes).group(1)  # type: ignore[union-attr]
-    )
+    seal = seal_load(seal_bytes)
+    info = seal["esealInfo"]
+    certificate = info["property"].cert_list()[0].native
     return SM2Seal(
         department_code=code,
         private_key=bytes.fromhex(key_file.read_text().strip()),
         public_key=bytes.fromhex(public_file.read_text().strip()),
         seal_bytes=seal_bytes,
-        seal_id=_seal_info_text(seal_bytes, "ESID"),
-        valid_start=dt.datetime.fromisoformat(_seal_info_text(seal_bytes, "ValidStart")),
-        valid_end=dt.datetime.fromisoformat(_seal_info_text(seal_bytes, "ValidEnd")),
-        picture_png=picture,
+        seal_id=info["esID"].native,
+        valid_start=info["property"]["validStart"].native,
+        valid_end=info["property"]["validEnd"].native,
+        picture_png=info["picture"]["data"].native,
+        certificate=certificate,
+        holder=sm2_certificate_subject(certificate),
     )
+
+
+def _seal_usable(
+    code: str, key_path: Path, seal_path: Path, department: Department, now: dt.datetime
+) -> SM2Seal | None:
+    """The department's current seal, or ``None`` if it is missing, expired, names the
+    department by an old name, or is not a DER ``SES_Seal`` (a seal file of before)."""
+    if not (key_path.exists() and seal_path.exists()):
+        return None
+    try:
+        seal = _seal_cached(code, key_path, seal_path)
+    except (SesFormatError, ValueError, IndexError):
+        return None
+    if seal.valid_end > now and _seal_holder_is_current(seal, department):
+        return seal
+    return None
 
 
 def sm2_seal_for_department(*, department: Department, create_if_missing: bool) -> SM2Seal:
     """The department's SM2 seal, loaded once per process and reloaded when its files
-    change. In the demo set-up a missing, renamed-holder or expired seal is made anew;
-    otherwise ``SealMissingError`` says what to install."""
+    change. In the demo set-up a missing, renamed-holder, expired or old-format seal is
+    made anew; otherwise ``SealMissingError`` says what to install."""
     key_path, _public_path, seal_path = department_paths(department.code)
-    present = key_path.exists() and seal_path.exists()
     now = dt.datetime.now(dt.UTC)
-    if present:
-        seal = _seal_cached(department.code, key_path, seal_path)
-        usable = seal.valid_end > now and _seal_holder_is_current(seal.seal_bytes, department)
-        if usable:
-            return seal
+    seal = _seal_usable(department.code, key_path, seal_path, department, now)
+    if seal is not None:
+        return seal
     if not create_if_missing:
         raise SealMissingError(
             _(
@@ -349,21 +363,19 @@ def _seal_cached(code: str, key_path: Path, seal_path: Path) -> SM2Seal:
 
 def sm2_seals_init(*, departments: list[Department] | None = None) -> dict[str, list[str]]:
     """An SM2 key pair and seal for every department that has no current one (missing,
-    expired, or naming the department by an old name). Idempotent: a second run makes
-    nothing. Returns ``{"created": [codes], "renewed": [codes], "kept": [codes]}``."""
+    expired, naming the department by an old name, or not yet a DER ``SES_Seal``).
+    Idempotent: a second run makes nothing. Returns ``{"created": [codes], "renewed":
+    [codes], "kept": [codes]}``."""
     if departments is None:
         departments = list(Department.objects.order_by("code"))
     report: dict[str, list[str]] = {"created": [], "renewed": [], "kept": []}
     now = dt.datetime.now(dt.UTC)
     for department in departments:
         key_path, _public_path, seal_path = department_paths(department.code)
-        if key_path.exists() and seal_path.exists():
-            seal = _seal_cached(department.code, key_path, seal_path)
-            if seal.valid_end > now and _seal_holder_is_current(seal.seal_bytes, department):
-                report["kept"].append(department.code)
-                continue
-            report["renewed"].append(department.code)
-        else:
-            report["created"].append(department.code)
+        if _seal_usable(department.code, key_path, seal_path, department, now) is not None:
+            report["kept"].append(department.code)
+            continue
+        present = key_path.exists() and seal_path.exists()
+        report["renewed" if present else "created"].append(department.code)
         sm2_seal_issue(department=department, now=now)
     return report

@@ -1,6 +1,8 @@
 """Checking an OFD certificate: the package is safe to open, every signed part has the
-SM3 digest the signature lists, the SM2 signature verifies with the department's key, and
-the seal was made by the trusted authority and valid when the document was signed.
+SM3 digest the signature lists, the ``SES_Signature`` (GB/T 38540-2020) in
+SignedValue.dat is well-formed DER, hashes the Signature.xml and verifies with the
+department's key, and its seal was made by the trusted authority and valid when the
+document was signed.
 
 Nothing here touches the database: the caller says which public key to expect
 (``certificates.services.ofd.ofd_upload_check`` looks it up from the certificate).
@@ -24,6 +26,15 @@ from django.utils.translation import gettext as _
 
 from .package import OFD_NAMESPACE, SIGNED_VALUE_PATH
 from .seal import SM2_SIGNATURE_OID, SM3_OID, sm2_verify, sm3_digest
+from .ses import (
+    CertInfoList,
+    SesFormatError,
+    SESSeal,
+    SESSignature,
+    bit_string_bytes,
+    signature_load,
+)
+from .sm2_certificate import sm2_certificate_public_key, sm2_certificate_subject
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
@@ -151,19 +162,6 @@ def _resolve(base_file: str, location: str) -> str:
     return resolved
 
 
-def _seal_field(seal_bytes: bytes, tag: str) -> str:
-    match = re.search(rf"<{tag}>([^<]*)</{tag}>".encode(), seal_bytes)
-    return match.group(1).decode("utf-8") if match else ""
-
-
-def _moment(text: str) -> dt.datetime | None:
-    try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def ofd_custom_data(entries: dict[str, bytes]) -> dict[str, str]:
     root = _xml(entries, "OFD.xml")
     return {
@@ -215,14 +213,47 @@ def _check_entries(
         return check.fail(
             "bad_signature", _("签名算法「%(method)s」不是SM2。") % {"method": method}
         )
-    check.signed_at = _moment(
-        signed_info.findtext("ofd:SignatureDateTime", default="", namespaces=NS)
-    )
     references = signed_info.find("ofd:References", NS)
     if references is None or references.get("CheckMethod", "").strip() != SM3_OID:
         return check.fail("bad_signature", _("签章的摘要算法不是SM3。"))
     signed_value_location = signature_root.findtext("ofd:SignedValue", default="", namespaces=NS)
     signed_value_path = _resolve(signature_path, signed_value_location or SIGNED_VALUE_PATH)
+    _check_references(check, entries, references, signature_path, signed_value_path)
+    seal_location = signed_info.findtext("ofd:Seal/ofd:BaseLoc", default="", namespaces=NS)
+    seal_path = _resolve(signature_path, seal_location) if seal_location else ""
+    if entries.get(seal_path) is None:
+        return check.fail("seal_invalid", _("文件中没有电子印章。"))
+    signed_value = entries.get(signed_value_path)
+    if signed_value is None:
+        return check.fail("bad_signature", _("文件中没有签名值。"))
+    try:
+        ses_signature = signature_load(signed_value)
+    except SesFormatError as error:
+        return check.fail(
+            "malformed_signature",
+            _("签名值「%(part)s」不是GB/T 38540的电子签章数据：%(error)s")
+            % {"part": signed_value_path, "error": error},
+        )
+    _check_signature(
+        check,
+        ses_signature,
+        signed=(signature_path, signature_bytes),
+        seal=(seal_path, entries[seal_path]),
+        keys=(public_key, authority_public_key),
+    )
+    check.is_genuine = not check.problems
+    return check
+
+
+def _check_references(
+    check: OfdCheck,
+    entries: dict[str, bytes],
+    references: ElementTree.Element,
+    signature_path: str,
+    signed_value_path: str,
+) -> None:
+    """Every part listed has the SM3 digest the signature says, and no part is unlisted
+    (but the signature's own Signature.xml and SignedValue.dat)."""
     covered = {signature_path, signed_value_path}
     for reference in references.findall("ofd:Reference", NS):
         part = _resolve(signature_path, reference.get("FileRef", ""))
@@ -235,66 +266,121 @@ def _check_entries(
             continue
         expected = (reference.findtext("ofd:CheckValue", default="", namespaces=NS)).strip()
         if base64.b64encode(sm3_digest(content)).decode("ascii") != expected:
-            check.fail(
-                "digest_mismatch",
-                _("部件「%(part)s」的SM3摘要与签名时不符：该部分在签章后被修改。") % {"part": part},
-            )
+            check.fail("digest_mismatch", _changed_part(part))
     for extra in sorted(set(entries) - covered):
         check.fail(
             "unsigned_part",
             _("文件「%(part)s」不在签名范围内：签章后被加入了内容。") % {"part": extra},
         )
-    seal_location = signed_info.findtext("ofd:Seal/ofd:BaseLoc", default="", namespaces=NS)
-    seal_bytes = entries.get(_resolve(signature_path, seal_location)) if seal_location else None
-    if seal_bytes is None:
-        return check.fail("seal_invalid", _("文件中没有电子印章。"))
-    _check_seal(check, seal_bytes, authority_public_key)
-    signed_value = entries.get(signed_value_path)
-    if signed_value is None:
-        return check.fail("bad_signature", _("文件中没有签名值。"))
-    signer_key = bytes.fromhex(_seal_field(seal_bytes, "SignerPublicKey") or "00")
+
+
+def _changed_part(part: str) -> str:
+    return _("部件「%(part)s」的SM3摘要与签名时不符：该部分在签章后被修改。") % {"part": part}
+
+
+def _check_signature(
+    check: OfdCheck,
+    ses_signature: SESSignature,
+    *,
+    signed: tuple[str, bytes],
+    seal: tuple[str, bytes],
+    keys: tuple[bytes | None, bytes | None],
+) -> None:
+    """GB/T 38540-2020 §6's checks of an ``SES_Signature``: what it signs (dataHash and
+    propertyInfo: the Signature.xml), the seal in it (the package's seal file, made by the
+    trusted authority, valid at timeInfo), the signer's certificate (one the seal lists)
+    and the SM2 signature over the TBS_Sign DER."""
+    signature_path, signature_bytes = signed
+    public_key, authority_public_key = keys
+    to_sign = ses_signature["toSign"]
+    check.signed_at = to_sign["timeInfo"].native
+    if ses_signature["signatureAlgID"].dotted != SM2_SIGNATURE_OID:
+        check.fail("bad_signature", _("电子签章的签名算法不是SM2。"))
+        return
+    if bit_string_bytes(to_sign["dataHash"]) != sm3_digest(signature_bytes):
+        check.fail("digest_mismatch", _changed_part(signature_path))
+    if _resolve("", to_sign["propertyInfo"].native) != signature_path:
+        check.fail(
+            "bad_signature",
+            _("电子签章所签的文件「%(location)s」不是签章描述文件「%(part)s」。")
+            % {"location": to_sign["propertyInfo"].native, "part": signature_path},
+        )
+    if to_sign["eseal"].dump() != seal[1]:
+        check.fail(
+            "seal_invalid",
+            _("电子签章中的电子印章与印章文件「%(part)s」不一致。") % {"part": seal[0]},
+        )
+        return
+    signer_certificates = _check_seal(check, to_sign["eseal"], authority_public_key)
+    if signer_certificates is None:
+        return
+    signer_certificate = ses_signature["cert"].native
+    if signer_certificate not in signer_certificates:
+        check.fail("seal_invalid", _("签章者证书不在电子印章的签章者证书列表中。"))
+        return
+    try:
+        signer_key = sm2_certificate_public_key(signer_certificate)
+    except ValueError as error:
+        check.fail("seal_invalid", _("电子印章中的证书无效：%(error)s") % {"error": error})
+        return
     check.signer_public_key = signer_key
     expected_key = public_key if public_key is not None else signer_key
-    if not sm2_verify(public_key=expected_key, message=signature_bytes, signature=signed_value):
+    if not sm2_verify(
+        public_key=expected_key,
+        message=to_sign.dump(),
+        signature=bit_string_bytes(ses_signature["signature"]),
+    ):
         check.fail(
             "bad_signature",
             _("SM2签名值与颁发部门的公钥不符：不是该部门签发的，或签章描述被改动。"),
         )
     elif public_key is not None and signer_key != public_key:
         check.fail("seal_invalid", _("电子印章中的公钥不是颁发部门的公钥。"))
-    check.is_genuine = not check.problems
-    return check
 
 
-def _check_seal(check: OfdCheck, seal_bytes: bytes, authority_public_key: bytes | None) -> None:
-    check.seal_id = _seal_field(seal_bytes, "ESID")
-    check.seal_holder = _seal_field(seal_bytes, "Holder")
-    seal_info = re.search(rb"<SealInfo>.*</SealInfo>", seal_bytes, re.DOTALL)
-    maker_key_hex = _seal_field(seal_bytes, "MakerPublicKey")
-    signed_value_text = _seal_field(seal_bytes, "SignedValue")
+def _check_seal(
+    check: OfdCheck, seal: SESSeal, authority_public_key: bytes | None
+) -> list[bytes] | None:
+    """The seal's maker signature (GB/T 38540-2020 §5) and validity at the signing time;
+    the signers' certificates it lists, or ``None`` when it is not to be trusted."""
+    info = seal["esealInfo"]
+    check.seal_id = info["esID"].native
+    cert_list = info["property"].cert_list()
+    if not isinstance(cert_list, CertInfoList) or not len(cert_list):
+        check.fail("seal_invalid", _("电子印章中没有签章者证书。"))
+        return None
+    certificates = [item.native for item in cert_list]
     try:
-        maker_key = bytes.fromhex(maker_key_hex)
-        seal_signature = base64.b64decode(signed_value_text, validate=True)
-    except ValueError:
-        maker_key, seal_signature = b"", b""
-    if seal_info is None or not maker_key:
-        check.fail("seal_invalid", _("电子印章数据不完整。"))
-        return
+        check.seal_holder = sm2_certificate_subject(certificates[0])
+        maker_key = sm2_certificate_public_key(seal["cert"].native)
+    except ValueError as error:
+        check.fail("seal_invalid", _("电子印章中的证书无效：%(error)s") % {"error": error})
+        return None
+    if seal["signAlgID"].dotted != SM2_SIGNATURE_OID:
+        check.fail("seal_invalid", _("电子印章的签名算法不是SM2。"))
+        return None
     if authority_public_key is not None and maker_key != authority_public_key:
         check.fail("seal_invalid", _("电子印章不是由受信任的制章机构签发的。"))
-        return
-    if not sm2_verify(public_key=maker_key, message=seal_info.group(0), signature=seal_signature):
+        return None
+    if not sm2_verify(
+        public_key=maker_key,
+        message=seal.signed_part(),
+        signature=bit_string_bytes(seal["signedValue"]),
+    ):
         check.fail("seal_invalid", _("电子印章的制章签名无效：印章被改动。"))
-        return
-    valid_start = _moment(_seal_field(seal_bytes, "ValidStart"))
-    valid_end = _moment(_seal_field(seal_bytes, "ValidEnd"))
-    if check.signed_at is None or valid_start is None or valid_end is None:
-        check.fail("seal_invalid", _("无法确定签章时间或印章有效期。"))
-    elif check.signed_at > valid_end:
+        return None
+    valid_start = info["property"]["validStart"].native
+    valid_end = info["property"]["validEnd"].native
+    signed_at = check.signed_at
+    if signed_at is None or signed_at > valid_end:
         check.fail(
             "seal_expired",
             _("签章时电子印章已过期（印章有效期至 %(end)s，签章时间 %(signed)s）。")
-            % {"end": valid_end.date().isoformat(), "signed": check.signed_at.date().isoformat()},
+            % {
+                "end": valid_end.date().isoformat(),
+                "signed": signed_at.date().isoformat() if signed_at else "—",
+            },
         )
-    elif check.signed_at < valid_start:
+    elif signed_at < valid_start:
         check.fail("seal_expired", _("签章时电子印章尚未生效。"))
+    return certificates

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "operations",
     "privacy",
     "lottery",
+    "hall",
+    "appointments",
     "health_check",  # its management command: manage.py health_check operations:health
 ]
 
@@ -308,6 +310,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Personal data past its retention period (RETENTION_*_DAYS below) goes, nightly:
     # sign-in codes and tracking counts among it.
     "apply-retention": {"task": "privacy.apply_retention", "schedule": crontab(hour=3, minute=45)},
+    # Appointments whose check-in closed without the person coming become no-shows.
+    "appointments-mark-no-shows": {"task": "appointments.mark_no_shows", "schedule": 300.0},
 }
 # /health/'s worker check (operations/health.py): beat sends a heartbeat to each queue every
 # HEALTH_WORKER_HEARTBEAT_SECONDS; a queue silent longer than the maximum is unhealthy.

@@ -83,7 +83,10 @@ def filtered_cases(filters: CaseFilters) -> QuerySet[Case]:
         cases = cases.filter(channel=filters.channel)
     through = Case.items.through
     if filters.item is not None:
-        cases = cases.filter(
+        # An item and a department: the item must be one of the department's.
+        if filters.department is not None and filters.item.department_id != filters.department.pk:
+            return cases.none()
+        return cases.filter(
             Exists(through.objects.filter(case_id=OuterRef("pk"), serviceitem_id=filters.item.pk))
         )
     if filters.department is not None:
@@ -350,6 +353,10 @@ def dashboard_figures_live(*, filters: CaseFilters) -> DashboardFigures:
 
 
 def _rollup_filter(queryset: QuerySet, filters: CaseFilters) -> QuerySet:
+    if filters.centre_path is not None:
+        queryset = queryset.filter(
+            centre_id__in=Centre.objects.filter(path__startswith=filters.centre_path).values("pk")
+        )
     if filters.date_from:
         queryset = queryset.filter(day__gte=filters.date_from)
     if filters.date_to:
@@ -359,14 +366,40 @@ def _rollup_filter(queryset: QuerySet, filters: CaseFilters) -> QuerySet:
     return queryset
 
 
+def rollups_for(filters: CaseFilters) -> tuple[QuerySet, QuerySet]:
+    """The case and approval rollup rows the filters select: by item, the tables that
+    count a case once per item; by department, once per department (and its approvals);
+    else every case and approval once."""
+    from ..models import (
+        ApprovalFigureRollup,
+        ApprovalItemFigureRollup,
+        CaseDepartmentFigureRollup,
+        CaseFigureRollup,
+        CaseItemFigureRollup,
+    )
+
+    if filters.item is not None:
+        cases = CaseItemFigureRollup.objects.filter(item_id=filters.item.pk)
+        approvals = ApprovalItemFigureRollup.objects.filter(case_item_id=filters.item.pk)
+        if filters.department is not None:
+            cases = cases.filter(department_id=filters.department.pk)
+            approvals = approvals.filter(department_id=filters.department.pk)
+    elif filters.department is not None:
+        cases = CaseDepartmentFigureRollup.objects.filter(department_id=filters.department.pk)
+        approvals = ApprovalFigureRollup.objects.filter(department_id=filters.department.pk)
+    else:
+        cases, approvals = CaseFigureRollup.objects.all(), ApprovalFigureRollup.objects.all()
+    return (
+        _rollup_filter(cases.order_by(), filters),
+        _rollup_filter(approvals.order_by(), filters),
+    )
+
+
 def dashboard_figures_from_rollup(*, filters: CaseFilters, as_of: dt.datetime) -> DashboardFigures:
     """The same figures summed from the rollups (``services/figures.py``): a few
-    tens of thousands of rows whatever the number of cases. Not for item, department
-    or centre filters, which the rollups do not break down."""
-    from ..models import ApprovalFigureRollup, CaseFigureRollup
-
+    tens of thousands of rows whatever the number of cases, for every filter."""
     figures = DashboardFigures(source="rollup", as_of=as_of)
-    cases = _rollup_filter(CaseFigureRollup.objects.order_by(), filters)
+    cases, approvals = rollups_for(filters)
     zero = Value(0)
     totals = cases.aggregate(
         total=Coalesce(Sum("cases"), zero),
@@ -401,7 +434,6 @@ def dashboard_figures_from_rollup(*, filters: CaseFilters, as_of: dt.datetime) -
         .annotate(n=Sum("cases"))
     )
 
-    approvals = _rollup_filter(ApprovalFigureRollup.objects.order_by(), filters)
     rows = list(
         approvals.values("department_id").annotate(
             decided=Coalesce(Sum("approvals", filter=Q(state__in=DECIDED_STATES)), zero),
@@ -449,16 +481,23 @@ def dashboard_figures_from_rollup(*, filters: CaseFilters, as_of: dt.datetime) -
 
 def dashboard_figures(*, filters: CaseFilters) -> DashboardFigures:
     """Every figure of the supervision dashboard for the selected cases: from the
-    rollups when they are fresh and the filters allow, else computed now."""
+    rollups when they are fresh, else computed now."""
+    refreshed_at = rollups_fresh_at()
+    if refreshed_at is not None:
+        return dashboard_figures_from_rollup(filters=filters, as_of=refreshed_at)
+    return dashboard_figures_live(filters=filters)
+
+
+def rollups_fresh_at() -> dt.datetime | None:
+    """When the rollups were rebuilt, if recently enough to show (else None: compute live)."""
     from ..models import FigureRefresh
 
-    if filters.item is None and filters.department is None and filters.centre_path is None:
-        refreshed_at = (
-            FigureRefresh.objects.filter(name="dashboard")
-            .values_list("refreshed_at", flat=True)
-            .first()
-        )
-        max_age = dt.timedelta(seconds=getattr(settings, "SUPERVISION_FIGURES_MAX_AGE", 900))
-        if refreshed_at is not None and timezone.now() - refreshed_at <= max_age:
-            return dashboard_figures_from_rollup(filters=filters, as_of=refreshed_at)
-    return dashboard_figures_live(filters=filters)
+    refreshed_at = (
+        FigureRefresh.objects.filter(name="dashboard")
+        .values_list("refreshed_at", flat=True)
+        .first()
+    )
+    max_age = dt.timedelta(seconds=getattr(settings, "SUPERVISION_FIGURES_MAX_AGE", 900))
+    if refreshed_at is not None and timezone.now() - refreshed_at <= max_age:
+        return refreshed_at
+    return None

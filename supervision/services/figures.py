@@ -3,10 +3,12 @@
 At a million cases, even one scan of the case table takes longer than the
 dashboard may. So a periodic task (``supervision.refresh_figures``, every five
 minutes in full mode; ``manage.py refresh_supervision_figures`` by hand) rebuilds
-two small tables with INSERT ... SELECT aggregate queries compiled by the ORM
-for the running database: cases by (creation day, channel, state, processing
-working days, on time) and approvals by (day, channel, department, state,
-decision working days, on time, overdue). The dashboard then sums a few tens of
+small tables with INSERT ... SELECT aggregate queries compiled by the ORM for the
+running database: cases by (creation day, channel, centre, state, processing working
+days, on time), the same once per item of a case and once per department of its
+items, and approvals by (day, channel, centre, department, state, decision working
+days, on time, overdue), the same once per item of their case. Whatever the filter
+(dates, channel, centre, department, item), the dashboard then sums a few tens of
 thousands of rows. Working days are counted in SQL against ``WorkdayCalendar``.
 The same definitions as the live queries in ``selectors/kpis.py`` hold, and a
 test checks that both give the same figures.
@@ -15,6 +17,7 @@ test checks that both give the same figures.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 
 from django.db import connection, transaction
@@ -23,6 +26,7 @@ from django.db.models import (
     Case,
     Count,
     DateField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -46,11 +50,26 @@ from cases.workdays import working_calendar
 
 from ..models import (
     ApprovalFigureRollup,
+    ApprovalItemFigureRollup,
+    CaseDepartmentFigureRollup,
     CaseFigureRollup,
+    CaseFigureRow,
+    CaseItemFigureRollup,
     FigureRefresh,
     WorkdayCalendar,
 )
 from ..selectors.kpis import DECIDED_STATES
+
+logger = logging.getLogger(__name__)
+
+ROLLUPS = (
+    CaseFigureRow,
+    CaseFigureRollup,
+    CaseItemFigureRollup,
+    CaseDepartmentFigureRollup,
+    ApprovalFigureRollup,
+    ApprovalItemFigureRollup,
+)
 
 
 def _calendar_fill(*, first: dt.date, last: dt.date) -> None:
@@ -92,18 +111,43 @@ def _insert_select(model: type, columns: dict[str, str], queryset: QuerySet) -> 
     assert sorted(selected) == sorted(columns), (selected, columns)
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(columns[alias]) for alias in selected)
+    started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({names}) {sql}", params)
+    logger.info(
+        "rollup %s rebuilt in %.1f s", model._meta.db_table, time.perf_counter() - started
+    )
 
 
-def _case_rows() -> QuerySet:
+ROW_COLUMNS = {
+    "pk": "case_id", "created_day": "day", "channel": "channel", "centre_id": "centre_id",
+    "state": "state", "processing": "processing_days", "punctual": "is_on_time",
+    "visit_count": "visits", "requirement_count": "requirements", "reused_count":
+    "requirements_reused",
+}  # fmt: skip
+CASE_COLUMNS = {
+    "r_day": "day", "r_channel": "channel", "r_centre": "centre_id", "r_state": "state",
+    "r_processing": "processing_days", "r_punctual": "is_on_time", "n": "cases",
+    "le1": "closed_at_most_one_visit", "zero": "closed_zero_visits", "req": "requirements",
+    "reused": "requirements_reused",
+}  # fmt: skip
+APPROVAL_COLUMNS = {
+    "created_day": "day", "case_channel": "channel", "case_centre": "centre_id",
+    "department_id": "department_id", "state": "state", "days": "decision_days",
+    "punctual": "is_on_time", "late": "is_overdue", "n": "approvals",
+    "rating_total": "rating_sum", "rated": "rating_count",
+}  # fmt: skip
+
+
+def _case_figure_rows() -> QuerySet:
+    """One row per case: its day, channel, centre, state, processing working days,
+    punctuality, visits and requirements (``CaseFigureRow``)."""
     on_time = Case(
         When(Q(concluded_at__isnull=True) | Q(due_date__isnull=True), then=Value(None)),
         When(concluded_date__lte=F("due_date"), then=Value(True)),
         default=Value(False),
         output_field=BooleanField(),
     )
-    closed = Q(state=CaseState.CLOSED)
     return (
         CaseModel.objects.order_by()
         .annotate(
@@ -129,18 +173,68 @@ def _case_rows() -> QuerySet:
                 When(span__lt=0, then=Value(0)), default=F("span"), output_field=IntegerField()
             ),
         )
-        .values("created_day", "channel", "state", "processing", "punctual")
+        .values(*ROW_COLUMNS)
+    )
+
+
+def _case_rows(base: QuerySet, *, row: str = "", keys: dict[str, F] | None = None) -> QuerySet:
+    """The case figures grouped by the rollup's columns (and ``keys``). ``base`` is the
+    per-case rows themselves (``row=""``) or rows that lead to one (``row`` the path,
+    e.g. the items of the cases), each counted once."""
+    keys = keys or {}
+    closed = Q(r_state=CaseState.CLOSED)
+    dimensions = {
+        f"r_{name}": F(f"{row}{field}")
+        for name, field in (
+            ("day", "day"),
+            ("channel", "channel"),
+            ("centre", "centre_id"),
+            ("state", "state"),
+            ("processing", "processing_days"),
+            ("punctual", "is_on_time"),
+        )
+    }
+    return (
+        base.order_by()
+        .annotate(**dimensions, r_visits=F(f"{row}visits"), **keys)
+        .values(*dimensions, *keys)
         .annotate(
             n=Count("pk"),
-            le1=Count("pk", filter=closed & Q(visit_count__lte=1)),
-            zero=Count("pk", filter=closed & Q(visit_count=0)),
-            req=Coalesce(Sum("requirement_count"), Value(0)),
-            reused=Coalesce(Sum("reused_count"), Value(0)),
+            le1=Count("pk", filter=closed & Q(r_visits__lte=1)),
+            zero=Count("pk", filter=closed & Q(r_visits=0)),
+            req=Coalesce(Sum(f"{row}requirements"), Value(0)),
+            reused=Coalesce(Sum(f"{row}requirements_reused"), Value(0)),
         )
     )
 
 
-def _approval_rows(today: dt.date) -> QuerySet:
+def _case_item_rows() -> QuerySet:
+    """Each case once per item."""
+    return _case_rows(
+        CaseModel.items.through.objects.all(),
+        row="case__figure_row__",
+        keys={"k_item": F("serviceitem_id"), "k_department": F("serviceitem__department_id")},
+    )
+
+
+def _case_department_rows() -> QuerySet:
+    """Each case once per department: its first item (lowest id) of each department."""
+    through = CaseModel.items.through
+    earlier_of_same_department = through.objects.filter(
+        case_id=OuterRef("case_id"),
+        serviceitem__department_id=OuterRef("serviceitem__department_id"),
+        serviceitem_id__lt=OuterRef("serviceitem_id"),
+    )
+    return _case_rows(
+        through.objects.filter(~Exists(earlier_of_same_department)),
+        row="case__figure_row__",
+        keys={"k_department": F("serviceitem__department_id")},
+    )
+
+
+def _approval_rows(today: dt.date, *, by_case_item: bool = False) -> QuerySet:
+    """The approvals grouped by the rollup's columns; ``by_case_item``: once per item of
+    their case (a join that repeats each approval for each item)."""
     decided = Q(state__in=DECIDED_STATES)
     on_time = Case(
         When(~decided | Q(due_date__isnull=True), then=Value(None)),
@@ -157,16 +251,22 @@ def _approval_rows(today: dt.date) -> QuerySet:
         Rating.objects.filter(case_id=OuterRef("case_id")).values("level")[:1],
         output_field=IntegerField(),
     )
+    keys = {"k_case_item": F("case__items")} if by_case_item else {}
+    approvals = Approval.objects.order_by()
+    if by_case_item:  # one row per item of the case, none for a case without items
+        approvals = approvals.annotate(**keys).filter(k_case_item__isnull=False)
+        keys = {}
     return (
-        Approval.objects.order_by()
-        .annotate(
+        approvals.annotate(
             decided_date=TruncDate("decided_at"),
             start_date=TruncDate(Coalesce("started_at", "created_at")),
             rating_level=rating,
+            **keys,
         )
         .annotate(
             created_day=TruncDate("case__created_at", output_field=DateField()),
             case_channel=F("case__channel"),
+            case_centre=F("case__centre_id"),
             days=Case(
                 When(~decided | Q(decided_at__isnull=True), then=Value(None)),
                 default=_ordinal("decided_date") - _ordinal("start_date"),
@@ -175,7 +275,17 @@ def _approval_rows(today: dt.date) -> QuerySet:
             punctual=on_time,
             late=overdue,
         )
-        .values("created_day", "case_channel", "department_id", "state", "days", "punctual", "late")
+        .values(
+            "created_day",
+            "case_channel",
+            "case_centre",
+            "department_id",
+            "state",
+            "days",
+            "punctual",
+            "late",
+            *(["k_case_item"] if by_case_item else []),
+        )  # fmt: skip
         .annotate(
             n=Count("pk"),
             rating_total=Coalesce(Sum("rating_level"), Value(0)),
@@ -208,24 +318,26 @@ def supervision_figures_refresh() -> FigureRefresh:
         today = timezone.localdate()
         first, last = _date_span(today)
         _calendar_fill(first=first, last=last)
-        CaseFigureRollup.objects.all().delete()
-        ApprovalFigureRollup.objects.all().delete()
+        for model in ROLLUPS:
+            model.objects.all().delete()
+        _insert_select(CaseFigureRow, ROW_COLUMNS, _case_figure_rows())
+        _insert_select(CaseFigureRollup, CASE_COLUMNS, _case_rows(CaseFigureRow.objects.all()))
         _insert_select(
-            CaseFigureRollup,
-            {"created_day": "day", "channel": "channel", "state": "state",
-             "processing": "processing_days", "punctual": "is_on_time", "n": "cases",
-             "le1": "closed_at_most_one_visit", "zero": "closed_zero_visits",
-             "req": "requirements", "reused": "requirements_reused"},
-            _case_rows(),
-        )  # fmt: skip
+            CaseItemFigureRollup,
+            {**CASE_COLUMNS, "k_item": "item_id", "k_department": "department_id"},
+            _case_item_rows(),
+        )
         _insert_select(
-            ApprovalFigureRollup,
-            {"created_day": "day", "case_channel": "channel", "department_id": "department_id",
-             "state": "state", "days": "decision_days", "punctual": "is_on_time",
-             "late": "is_overdue", "n": "approvals", "rating_total": "rating_sum",
-             "rated": "rating_count"},
-            _approval_rows(today),
-        )  # fmt: skip
+            CaseDepartmentFigureRollup,
+            {**CASE_COLUMNS, "k_department": "department_id"},
+            _case_department_rows(),
+        )
+        _insert_select(ApprovalFigureRollup, APPROVAL_COLUMNS, _approval_rows(today))
+        _insert_select(
+            ApprovalItemFigureRollup,
+            {**APPROVAL_COLUMNS, "k_case_item": "case_item_id"},
+            _approval_rows(today, by_case_item=True),
+        )
         refresh.refreshed_at = timezone.now()
         refresh.seconds = time.perf_counter() - started
         refresh.save()

@@ -1,9 +1,11 @@
 """Verifying OFD certificates: the project's check (page and API) and the standalone
 tools/verify_ofd.py agree on genuine files, tampering, wrong keys, revoked certificates,
-expired seals, and refuse bad uploads without changing anything."""
+expired or forged seals, malformed GB/T 38540 signatures, and refuse bad uploads without
+changing anything."""
 
 import datetime as dt
 import io
+import re
 import zipfile
 
 import pytest
@@ -13,9 +15,10 @@ from rest_framework.test import APIClient
 
 from cases.models import CaseEvent, Certificate
 from certificates.models import OfdDocument
-from certificates.ofd.package import PAGE_PATH, ofd_build
+from certificates.ofd.package import PAGE_PATH, SIGNATURE_PATH, SIGNED_VALUE_PATH, ofd_build
 from certificates.ofd.seal import (
     SM2Seal,
+    authority_certificate_path,
     authority_paths,
     authority_public_key,
     department_public_key,
@@ -24,6 +27,7 @@ from certificates.ofd.seal import (
     seal_picture_png,
     sm2_key_generate,
 )
+from certificates.ofd.sm2_certificate import sm2_certificate_issue
 from certificates.ofd.verify import MAX_UPLOAD_BYTES, ofd_check
 from certificates.services.lifecycle import certificate_revoke
 from certificates.services.ofd import (
@@ -112,6 +116,18 @@ def test_the_tool_reads_a_pem_key_file(ofd_data, department_key, tmp_path):
     assert verify_ofd.main([str(path), "--public-key", str(key_file)]) == 0
 
 
+def test_the_tool_prints_english_on_request(ofd_data, department_key, tmp_path, capsys):
+    assert _tool(tmp_path, ofd_data, department_key, "--lang", "en") == 0
+    assert capsys.readouterr().out.startswith("genuine: the seal is valid")
+    tampered = _repack(ofd_data, _one_byte_changed)
+    assert _tool(tmp_path, tampered, department_key, "--lang", "en") == 1
+    output = capsys.readouterr().out
+    assert f"digest mismatch: {PAGE_PATH} was changed after sealing" in output
+    assert "摘要" not in output
+    assert _tool(tmp_path, b"not a zip", department_key, "--lang", "en") == 2
+    assert "cannot check: not an OFD file" in capsys.readouterr().err
+
+
 def test_one_changed_page_byte_is_a_digest_mismatch_naming_the_page(
     ofd_data, department_key, tmp_path, capsys
 ):
@@ -159,42 +175,121 @@ def test_a_revoked_certificate_has_a_genuine_file_and_says_revoked(
     assert response.json()["genuine"] is True
 
 
-def test_a_seal_expired_at_signing_time_is_reported(certificate, tmp_path, capsys):
-    certificate_ofd_render_and_seal(certificate_id=certificate.pk)  # the authority exists
+def _custom_seal(*, start, end, maker_private_key=None) -> SM2Seal:
+    """A seal for department A made with the demo authority's certificate, valid from
+    ``start`` to ``end``; signed by ``maker_private_key`` instead of the authority's key
+    when given (a forged seal)."""
     authority_key_path, authority_public_path = authority_paths()
     authority_private = bytes.fromhex(authority_key_path.read_text())
     authority_public = bytes.fromhex(authority_public_path.read_text())
+    authority_certificate = authority_certificate_path().read_bytes()
     private_key, public_key = sm2_key_generate()
-    now = dt.datetime.now(dt.UTC)
-    start, end = now - dt.timedelta(days=400), now - dt.timedelta(days=30)
-    picture = seal_picture_png("成都市市场监督管理局")
-    seal = SM2Seal(
-        department_code="A",
-        private_key=private_key,
+    certificate = sm2_certificate_issue(
+        subject={"common_name": "成都市市场监督管理局"},
         public_key=public_key,
-        seal_bytes=seal_build(
-            seal_id="AEXPIRED",
-            holder="成都市市场监督管理局",
-            holder_credit_code="",
-            name="过期印章",
-            signer_public_key=public_key,
-            valid_start=start,
-            valid_end=end,
-            picture_png=picture,
-            authority_private_key=authority_private,
-            authority_public_key=authority_public,
-        ),
-        seal_id="AEXPIRED",
+        issuer_certificate=authority_certificate,
+        issuer_private_key=authority_private,
+        issuer_public_key=authority_public,
+        not_before=start,
+        not_after=end,
+        is_authority=False,
+    )
+    picture = seal_picture_png("成都市市场监督管理局")
+    seal_bytes = seal_build(
+        seal_id="ACUSTOM",
+        name="测试印章",
+        signer_certificate=certificate,
         valid_start=start,
         valid_end=end,
         picture_png=picture,
+        authority_private_key=maker_private_key or authority_private,
+        authority_public_key=authority_public,
+        authority_certificate=authority_certificate,
     )
+    return SM2Seal(
+        department_code="A",
+        private_key=private_key,
+        public_key=public_key,
+        seal_bytes=seal_bytes,
+        seal_id="ACUSTOM",
+        valid_start=start,
+        valid_end=end,
+        picture_png=picture,
+        certificate=certificate,
+        holder="成都市市场监督管理局",
+    )
+
+
+def test_a_seal_expired_at_signing_time_is_reported(certificate, tmp_path, capsys):
+    certificate_ofd_render_and_seal(certificate_id=certificate.pk)  # the authority exists
+    now = dt.datetime.now(dt.UTC)
+    seal = _custom_seal(start=now - dt.timedelta(days=400), end=now - dt.timedelta(days=30))
     data = ofd_build(sheet=certificate_ofd_sheet(certificate=certificate), seal=seal, signed_at=now)
-    check = ofd_check(data=data, public_key=public_key, authority_public_key=authority_public)
+    authority_public = authority_public_key()
+    check = ofd_check(data=data, public_key=seal.public_key, authority_public_key=authority_public)
     assert check.reason_code == "seal_expired"
     assert "已过期" in check.problems[0]
-    assert _tool(tmp_path, data, public_key, "--authority-key", authority_public.hex()) == 1
+    assert _tool(tmp_path, data, seal.public_key, "--authority-key", authority_public.hex()) == 1
     assert "签章时电子印章已过期" in capsys.readouterr().out
+
+
+def test_a_seal_whose_authority_signature_is_wrong_is_refused(certificate, tmp_path, capsys):
+    certificate_ofd_render_and_seal(certificate_id=certificate.pk)  # the authority exists
+    now = dt.datetime.now(dt.UTC)
+    forger, _forger_public = sm2_key_generate()
+    seal = _custom_seal(
+        start=now - dt.timedelta(days=1), end=now + dt.timedelta(days=30), maker_private_key=forger
+    )
+    data = ofd_build(sheet=certificate_ofd_sheet(certificate=certificate), seal=seal, signed_at=now)
+    authority_public = authority_public_key()
+    check = ofd_check(data=data, public_key=seal.public_key, authority_public_key=authority_public)
+    assert check.reason_code == "seal_invalid"
+    assert check.problems == ["电子印章的制章签名无效：印章被改动。"]
+    assert _tool(tmp_path, data, seal.public_key, "--authority-key", authority_public.hex()) == 1
+    assert "电子印章的制章签名无效" in capsys.readouterr().out
+    assert _tool(tmp_path, data, seal.public_key, "--lang", "en") == 1
+    assert "the seal maker's signature is invalid" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "signed_value",
+    [b"", b"not DER at all", b"\x30\x80\x02\x01\x04\x00\x00", b"\x30\x03\x02\x01\x04"],
+    ids=["empty", "garbage", "ber-indefinite-length", "too-few-fields"],
+)
+def test_a_malformed_ses_signature_is_reported_clearly(
+    ofd_data, department_key, tmp_path, capsys, signed_value
+):
+    broken = _repack(
+        ofd_data, lambda name, content: signed_value if name == SIGNED_VALUE_PATH else content
+    )
+    check = ofd_check(data=broken, public_key=department_key, authority_public_key=None)
+    assert not check.is_genuine
+    assert check.reason_code == "malformed_signature"
+    assert f"签名值「{SIGNED_VALUE_PATH}」不是GB/T 38540的电子签章数据" in check.problems[0]
+    assert _tool(tmp_path, broken, department_key) == 1
+    assert f"签名值 {SIGNED_VALUE_PATH} 不是有效的GB/T 38540电子签章（DER）" in (
+        capsys.readouterr().out
+    )
+    assert _tool(tmp_path, broken, department_key, "--lang", "en") == 1
+    assert "is not a valid GB/T 38540 SES_Signature (DER)" in capsys.readouterr().out
+
+
+def test_a_changed_signature_description_is_a_digest_mismatch_naming_it(
+    ofd_data, department_key, tmp_path, capsys
+):
+    def later(name, content):
+        if name != SIGNATURE_PATH:
+            return content
+        return re.sub(rb"<ofd:SignatureDateTime>\d{4}", b"<ofd:SignatureDateTime>2099", content)
+
+    tampered = _repack(ofd_data, later)
+    check = ofd_check(data=tampered, public_key=department_key, authority_public_key=None)
+    assert check.reason_code == "digest_mismatch"
+    assert check.problems == [
+        f"部件「{SIGNATURE_PATH}」的SM3摘要与签名时不符：该部分在签章后被修改。"
+    ]
+    assert _tool(tmp_path, tampered, department_key) == 1
+    assert f"摘要不符：{SIGNATURE_PATH} 在签章后被修改" in capsys.readouterr().out
 
 
 def test_a_seal_from_another_authority_is_refused(ofd_data, department_key):

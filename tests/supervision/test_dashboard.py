@@ -18,6 +18,8 @@ from cases.constants import (
 )
 from cases.models import Case, CaseEvent, Rating
 from cases.workdays import add_working_days, working_days_between
+from centres.models import Centre
+from centres.services import network_demo_load
 from departments.constants import Role
 from supervision.selectors.alerts import (
     approvals_late_or_amber,
@@ -312,20 +314,48 @@ def test_rollups_give_the_same_figures_as_the_live_queries(built_cases):
             case=built_cases["closed"][k - 1],
         )
     ApprovalFactory(item=item, state=ApprovalState.IN_REVIEW,
+                    case=CaseFactory(state=CaseState.IN_REVIEW, items=[item]),
                     due_date=timezone.localdate() - dt.timedelta(days=1))  # fmt: skip
     Rating.objects.create(case=built_cases["closed"][0], level=2)
+    # The network: cases in a county, its town, another county; one of two items of
+    # department A (counted once by department, once per item by item).
+    network_demo_load()
+    centres = {centre.code: centre for centre in Centre.objects.all()}
+    for index, case in enumerate(built_cases["closed"]):
+        Case.objects.filter(pk=case.pk).update(centre=centres[("QC", "QCGJ", "GY")[index % 3]])
+    # An approval is always of one of its case's items (dispatch makes them so): the
+    # approval of item A above on the tenth case (of item B) needs the case to ask for A.
+    built_cases["closed"][9].items.add(item)
+    second_a = ServiceItemFactory(code="ITA2", department=built_cases["department_a"])
+    twice = built_cases["closed"][1]
+    twice.items.add(second_a)
+    ApprovalFactory(item=second_a, case=twice, state=ApprovalState.APPROVED, decided_at=at(MONDAY))
     refresh = supervision_figures_refresh()
+    department_b = built_cases["closed"][9].items.get(code="ITB").department
     for filters in [
         CaseFilters(),
         CaseFilters(channel=Channel.ONLINE),
         CaseFilters(date_from=timezone.localdate(), date_to=timezone.localdate()),
         CaseFilters(date_from=dt.date(2020, 1, 1), date_to=dt.date(2020, 1, 2)),
+        CaseFilters(item=item),
+        CaseFilters(item=second_a),
+        CaseFilters(department=built_cases["department_a"]),
+        CaseFilters(department=department_b),
+        CaseFilters(item=item, department=built_cases["department_a"]),
+        CaseFilters(item=item, department=department_b),
+        CaseFilters(centre=centres["QC"]),
+        CaseFilters(centre=centres["QCGJ"], department=built_cases["department_a"]),
+        CaseFilters(centre=centres["GY"], item=item, channel=Channel.ONLINE),
+        CaseFilters(centre=centres["BZ"]),
     ]:
         live = dashboard_figures_live(filters=filters)
         rolled = dashboard_figures_from_rollup(filters=filters, as_of=refresh.refreshed_at)
+        assert _comparable(rolled)["departments"] == _comparable(live)["departments"], filters
         assert _comparable(rolled) == _comparable(live), filters
-    assert dashboard_figures(filters=CaseFilters()).source == "rollup"
-    assert dashboard_figures(filters=CaseFilters(item=item)).source == "live"
+    by_department = dashboard_figures(filters=CaseFilters(department=built_cases["department_a"]))
+    assert by_department.source == "rollup" and by_department.cases == 7  # `twice` once
+    assert dashboard_figures(filters=CaseFilters(item=item)).source == "rollup"
+    assert dashboard_figures(filters=CaseFilters(centre=centres["QC"])).cases == 7
 
 
 def test_stale_rollups_are_not_used(built_cases, settings):
