@@ -5,8 +5,8 @@
     python tools/i18n.py update    # add new source strings to the .po (empty English)
 
 Source strings are Simplified Chinese and are found the way ``makemessages``
-finds them, but with ``ast`` for Python files (``accounts/``, ``cases/``, ``certificates/``,
-``departments/``, ``onewindow/``, migrations skipped) and Django's own ``templatize`` for templates
+finds them, but with ``ast`` for Python files (every app of the project and ``onewindow/``,
+migrations skipped) and Django's own ``templatize`` for templates
 (``templates/`` and ``*/templates/``), so a fresh machine needs no gettext binary.
 """
 
@@ -26,19 +26,9 @@ import polib
 ROOT = Path(__file__).resolve().parent.parent
 PO_PATH = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
-PYTHON_DIRECTORIES = (
-    "accounts",
-    "cases",
-    "certificates",
-    "citizens",
-    "departments",
-    "guide",
-    "onewindow",
-    "operations",
-    "privacy",
-    "sharing",
-    "lottery",
-    "supervision",
+# The project's apps (every top-level package with an ``apps.py``) and the wiring.
+PYTHON_DIRECTORIES = tuple(
+    sorted({path.parent.name for path in ROOT.glob("*/apps.py")} | {"onewindow"})
 )
 TEMPLATE_SUFFIXES = (".html", ".txt")
 RUNTIME_HEADER_FIELDS = ("Content-Type", "Plural-Forms")
