@@ -134,6 +134,10 @@ class Ticket(models.Model):
     last_called_at = models.DateTimeField(_("最近叫号时间"), null=True, blank=True)
     served_at = models.DateTimeField(_("开始办理时间"), null=True, blank=True)
     done_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    # Kept in seconds when they end, for the hall statistics (averages and percentiles
+    # are then one grouped query on any database).
+    wait_seconds = models.PositiveIntegerField(_("等候时长（秒）"), null=True, blank=True)
+    service_seconds = models.PositiveIntegerField(_("办理时长（秒）"), null=True, blank=True)
     cases = models.ManyToManyField(
         "cases.Case", verbose_name=_("办件"), blank=True, related_name="hall_tickets"
     )
@@ -164,6 +168,8 @@ class Ticket(models.Model):
         indexes = [
             # The hall's hot reads: the waiting tickets of a queue today, and the display.
             models.Index(fields=["queue", "day", "state"], name="ticket_queue_day_state"),
+            # The supervision's hall statistics: a centre's tickets over a period.
+            models.Index(fields=["day", "centre"], name="ticket_day_centre"),
         ]
 
     def __str__(self) -> str:
@@ -201,6 +207,8 @@ class Ticket(models.Model):
     @transition(field=state, source=TicketState.SERVING, target=TicketState.DONE)
     def finish(self) -> None:
         self.done_at = timezone.now()
+        if self.served_at is not None:
+            self.service_seconds = max(0, int((self.done_at - self.served_at).total_seconds()))
 
     @transition(
         field=state,

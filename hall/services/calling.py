@@ -8,6 +8,7 @@ tickets of their own centre; any other answers as if it did not exist (``OutOfSc
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -38,12 +39,17 @@ def _check_scope(user: Any, centre_id: int) -> None:
         raise OutOfScopeError(_("没有这个窗口或号码。"))
 
 
-def ticket_claim(*, ticket_id: int, window: ServiceWindow, user: Any) -> bool:
+def ticket_claim(
+    *, ticket_id: int, window: ServiceWindow, user: Any, taken_at: dt.datetime | None = None
+) -> bool:
     """Compare-and-set: the ticket becomes called at ``window`` only if it is still
     waiting, in one conditional UPDATE. True when this caller won it; False (nothing
-    changed) when another window called it first."""
+    changed) when another window called it first. With ``taken_at`` the wait (taken →
+    first call) is kept in seconds for the hall statistics."""
     now = timezone.now()
+    wait = {"wait_seconds": max(0, int((now - taken_at).total_seconds()))} if taken_at else {}
     won = Ticket.objects.filter(pk=ticket_id, state=TicketState.WAITING).update(
+        **wait,
         state=TicketState.CALLED,
         window=window,
         called_by=user if getattr(user, "is_authenticated", False) else None,
@@ -86,10 +92,12 @@ def ticket_call_next(*, window: ServiceWindow, user: Any) -> Ticket | None:
             )
             if skip_locked:
                 candidates = candidates.select_for_update(skip_locked=True)
-            candidate = candidates.only("pk").first()
+            candidate = candidates.only("pk", "taken_at").first()
             if candidate is None:
                 return None
-            if ticket_claim(ticket_id=candidate.pk, window=window, user=user):
+            if ticket_claim(
+                ticket_id=candidate.pk, window=window, user=user, taken_at=candidate.taken_at
+            ):
                 ticket = Ticket.objects.select_related("queue", "window").get(pk=candidate.pk)
                 _call_log(ticket, window)
                 return ticket

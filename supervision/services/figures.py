@@ -114,9 +114,7 @@ def _insert_select(model: type, columns: dict[str, str], queryset: QuerySet) -> 
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({names}) {sql}", params)
-    logger.info(
-        "rollup %s rebuilt in %.1f s", model._meta.db_table, time.perf_counter() - started
-    )
+    logger.info("rollup %s rebuilt in %.1f s", model._meta.db_table, time.perf_counter() - started)
 
 
 ROW_COLUMNS = {

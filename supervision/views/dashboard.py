@@ -19,7 +19,8 @@ from ..selectors.alerts import (
     late_or_amber_by_department,
 )
 from ..selectors.calendar import calendar_horizon
-from ..selectors.centres import centre_ranking
+from ..selectors.centres import centre_children, centre_ranking
+from ..selectors.hall import hall_figures
 from ..selectors.kpis import CaseFilters, dashboard_figures
 
 
@@ -45,6 +46,10 @@ def _drill_query(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("centre", None)
     return query.urlencode()
+
+
+def _minutes(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
 
 
 def _percent(value: float | None) -> str:
@@ -84,6 +89,30 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         ],
         title=_("改革主要指标"),
     )  # fmt: skip
+    hall = hall_figures(
+        centre_path=filters.centre_path,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        children=centre_children(filters.centre),
+    )
+    hall_hours_chart = bar_chart_svg(
+        [
+            Bar(label=f"{hour:02d}:00", value=count, text=str(count))
+            for hour, count in hall.per_hour
+        ],
+        title=_("每小时取号量"),
+    )
+    hall_service_chart = bar_chart_svg(
+        [
+            Bar(
+                label=f"{queue.code} {queue.name}",
+                value=queue.average_service_minutes or 0,
+                text=_minutes(queue.average_service_minutes),
+            )
+            for queue in hall.queues
+        ],
+        title=_("各队列平均办理时长（分钟）"),
+    )
     return render(
         request,
         "supervision/dashboard.html",
@@ -96,6 +125,9 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             "calendar_horizon": calendar_horizon(),
             "centre": filters.centre,
             "ranking": centre_ranking(filters=filters),
+            "hall": hall,
+            "hall_hours_chart": hall_hours_chart,
+            "hall_service_chart": hall_service_chart,
             "drill_query": _drill_query(request),
         },
     )

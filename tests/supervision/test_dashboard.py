@@ -176,14 +176,15 @@ def test_dashboard_page_is_aggregate_queries_only(
     sign_in(client, StaffFactory(role=Role.SUPERVISOR))
     for _ in range(20):  # more cases must not mean more queries
         CaseFactory(state=CaseState.CLOSED)
-    # 17: one of them reads the authenticator that verified the session (django-otp), two
-    # the network (the centres the filter offers, the level below for the ranking).
-    with django_assert_max_num_queries(17):
+    # 23: one of them reads the authenticator that verified the session (django-otp), two
+    # the network (the centres the filter offers, the level below for the ranking), five
+    # the halls' figures (totals, per hour, the wait distribution, per queue, per centre).
+    with django_assert_max_num_queries(23):
         response = client.get(reverse("supervision:dashboard"))
     body = response.content.decode()
     assert response.status_code == 200
     assert "70.0%" not in body or "<svg" in body
-    assert body.count("<svg") == 3 and "<script" not in body
+    assert body.count("<svg") == 5 and "<script" not in body
     bad = client.get(
         reverse("supervision:dashboard"), {"date_from": "2025-02-01", "date_to": "2025-01-01"}
     )
