@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "lottery",
     "hall",
     "appointments",
+    "demo",  # manage.py load_demo: above every app, it loads their demos
     "health_check",  # its management command: manage.py health_check operations:health
 ]
 

@@ -1,8 +1,8 @@
 """``manage.py load_demo [--force] [--cases N]``: load or refresh the demo data (idempotent).
 
-The command loads every app's demo, so it is the one place in ``departments`` that
-reaches the apps above it (``--cases`` runs the cases' stories through their services):
-an entry point, like the URLconf, not a service.
+The command loads every app's demo, so it lives in the ``demo`` app above all the others
+(``--cases`` runs the cases' stories through their services): an entry point, like the
+URLconf, not a service.
 """
 
 from __future__ import annotations
