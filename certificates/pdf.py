@@ -89,7 +89,8 @@ def certificate_html(context: dict[str, Any]) -> str:
         )
 
 
-def html_to_pdf(html: str) -> bytes:
+def html_to_document(html: str) -> Any:
+    """The laid-out WeasyPrint document (its pages tell where named boxes landed)."""
     try:
         from weasyprint import HTML
     except OSError as error:  # pango or its friends are not installed
@@ -100,4 +101,8 @@ def html_to_pdf(html: str) -> bytes:
             )
             + f" ({error})"
         ) from error
-    return HTML(string=html).write_pdf()
+    return HTML(string=html).render()
+
+
+def html_to_pdf(html: str) -> bytes:
+    return html_to_document(html).write_pdf()

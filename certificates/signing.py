@@ -7,31 +7,81 @@ modification policy — not by the cryptographic ``valid`` flag alone.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
 from .seals import Seal, certificate_fingerprint, root_certificate_path
 
+if TYPE_CHECKING:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
 SIGNATURE_FIELD = "OneWindowSeal"
+
+
+def _seal_file_stamp(path: Path) -> tuple[str, int, int]:
+    status = path.stat()
+    return (str(path), status.st_mtime_ns, status.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _loaded_signer(
+    key: tuple[str, int, int], cert: tuple[str, int, int], root: tuple[str, int, int]
+) -> tuple[Any, int]:
+    """pyHanko's signer for one seal, read from its PEM files once, and the room its
+    signature needs in the file.
+
+    Keyed by each file's path, modification time and size, so a replaced seal is read
+    again on the next signature and never signs with the old key. Giving pyHanko the
+    room up front spares it a trial signature per document to measure it: the CMS
+    holds the certificates plus a few hundred bytes of signature and attributes, and
+    is written in hex (two characters a byte)."""
+    from pyhanko.sign import signers
+
+    signer = signers.SimpleSigner.load(
+        key_file=key[0], cert_file=cert[0], ca_chain_files=(root[0],)
+    )
+    if signer is None:
+        return None, 0
+    certificates = [signer.signing_cert, *signer.cert_registry]
+    return signer, 2 * (sum(len(item.dump()) for item in certificates) + 4096)
+
+
+def seal_signer(seal: Seal) -> tuple[Any, int]:
+    """The loaded signer of ``seal`` and the bytes to reserve for its signature (kept
+    per process; see ``_loaded_signer``)."""
+    signer, reserved = _loaded_signer(
+        _seal_file_stamp(seal.key_path),
+        _seal_file_stamp(seal.cert_path),
+        _seal_file_stamp(seal.root_cert_path),
+    )
+    if signer is None:
+        raise ValueError(f"cannot load the seal of department {seal.department_code}")
+    return signer, reserved
 
 
 def pdf_sign(*, pdf: bytes, seal: Seal, reason: str, location: str, name: str) -> bytes:
     """Sign ``pdf`` with the department's seal as a PAdES B-B signature (invisible: the
     visible stamp is part of the page)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    return pdf_sign_writer(writer=writer, seal=seal, reason=reason, location=location, name=name)
+
+
+def pdf_sign_writer(
+    *, writer: IncrementalPdfFileWriter, seal: Seal, reason: str, location: str, name: str
+) -> bytes:
+    """Sign what ``writer`` holds — a PDF plus changes not yet written, such as the
+    filled-in fields of a cached page — so the changes and the signature are one
+    revision, which the signature covers whole."""
     from pyhanko.sign import fields, signers
 
-    signer = signers.SimpleSigner.load(
-        key_file=str(seal.key_path),
-        cert_file=str(seal.cert_path),
-        ca_chain_files=(str(seal.root_cert_path),),
-    )
-    if signer is None:
-        raise ValueError(f"cannot load the seal of department {seal.department_code}")
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     metadata = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
         md_algorithm="sha256",
@@ -40,7 +90,8 @@ def pdf_sign(*, pdf: bytes, seal: Seal, reason: str, location: str, name: str) -
         location=location,
         name=name,
     )
-    output = signers.sign_pdf(writer, metadata, signer=signer)
+    signer, reserved = seal_signer(seal)
+    output = signers.sign_pdf(writer, metadata, signer=signer, bytes_reserved=reserved)
     return output.getvalue()
 
 

@@ -16,8 +16,9 @@ from cases.constants import EventKind, IdType
 from cases.models import CaseEvent, Certificate
 
 from ..pdf import certificate_html, html_to_pdf, qr_code_svg, seal_stamp_svg
-from ..seals import seal_for_department
-from ..signing import pdf_sha256, pdf_sign
+from ..pdf_layout import filled_certificate_writer
+from ..seals import Seal, seal_for_department
+from ..signing import pdf_sha256, pdf_sign, pdf_sign_writer
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +33,8 @@ def chinese_date(value: Any) -> str:
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
 
 
-def certificate_pdf_context(*, certificate: Certificate) -> dict[str, Any]:
-    fields = certificate_fields(certificate=certificate)
+def certificate_pdf_context(*, fields: dict[str, Any]) -> dict[str, Any]:
+    """The whole page's template context: the fields plus the drawn QR code and seal."""
     return {
         **fields,
         "qr_svg": qr_code_svg(fields["verify_url"]),
@@ -68,6 +69,25 @@ def certificate_fields(*, certificate: Certificate) -> dict[str, Any]:
     }
 
 
+def certificate_sealed_pdf(*, certificate: Certificate, seal: Seal) -> bytes:
+    """The signed PDF: the page of the certificate's type laid out once and filled in
+    (``pdf_layout``), or rendered whole when a value needs a fallback font."""
+    department = certificate.issuing_department
+    signature = {
+        "seal": seal,
+        "reason": _("电子证照签发：%(type)s %(number)s")
+        % {"type": certificate.certificate_type.name, "number": certificate.number},
+        "location": department.name,
+        "name": department.name,
+    }
+    fields = certificate_fields(certificate=certificate)
+    writer = filled_certificate_writer(fields=fields)
+    if writer is not None:
+        return pdf_sign_writer(writer=writer, **signature)
+    unsigned = html_to_pdf(certificate_html(certificate_pdf_context(fields=fields)))
+    return pdf_sign(pdf=unsigned, **signature)
+
+
 def _has_pdf(certificate: Certificate) -> bool:
     return bool(
         certificate.pdf
@@ -97,15 +117,7 @@ def certificate_render_and_sign(*, certificate_id: int) -> Certificate:
     # The certificate is an official Chinese document, whatever language the request
     # or worker that triggered it runs in.
     with translation.override("zh-hans"):
-        unsigned = html_to_pdf(certificate_html(certificate_pdf_context(certificate=certificate)))
-        signed = pdf_sign(
-            pdf=unsigned,
-            seal=seal,
-            reason=_("电子证照签发：%(type)s %(number)s")
-            % {"type": certificate.certificate_type.name, "number": certificate.number},
-            location=department.name,
-            name=department.name,
-        )
+        signed = certificate_sealed_pdf(certificate=certificate, seal=seal)
     digest = pdf_sha256(signed)
     with transaction.atomic():
         locked = Certificate.objects.select_for_update().get(pk=certificate_id)
