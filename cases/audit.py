@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -197,11 +198,17 @@ def _transaction_heads(connection: Any) -> dict[str, tuple[int, str]]:
     """The heads this transaction has moved, by chain; empty in a new transaction (the
     outermost ``atomic`` block identifies the transaction and is kept alive with it)."""
     outermost = connection.atomic_blocks[0]
-    remembered = getattr(connection, "_onewindow_audit_heads", None)
+    remembered = _HEADS_BY_CONNECTION.get(connection)
     if remembered is None or remembered[0] is not outermost:
-        remembered = (outermost, {})
-        connection._onewindow_audit_heads = remembered
+        remembered = _HEADS_BY_CONNECTION[connection] = (outermost, {})
     return remembered[1]
+
+
+# What each connection's current transaction has moved: kept beside the connection (a
+# weak key, gone with it), not as an attribute set on Django's object.
+_HEADS_BY_CONNECTION: weakref.WeakKeyDictionary[Any, tuple[Any, dict[str, tuple[int, str]]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 _HEAD_TABLE = "cases_auditchainhead"
