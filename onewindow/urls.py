@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("lottery.urls")),  # /me/lottery/ and the public /lottery/ pages
     path("", include("hall.urls")),  # /hall/<centre>/… (kiosk, phone, display), /window/hall/
     path("", include("appointments.urls")),  # /me/appointments/, /window/appointments/, kiosk check-in
+    path("", include("notifications.urls")),  # /me/notifications/: how the citizen is told
     path("", include("accounts.urls")),  # staff sign-in: /account/login/, the second factor
     path("admin/", admin.site.urls),
     path("supervision/", include("supervision.urls")),

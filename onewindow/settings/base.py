@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "lottery",
     "hall",
     "appointments",
+    "notifications",
     "demo",  # manage.py load_demo: above every app, it loads their demos
     "health_check",  # its management command: manage.py health_check operations:health
 ]
@@ -313,6 +314,14 @@ CELERY_BEAT_SCHEDULE: dict = {
     "apply-retention": {"task": "privacy.apply_retention", "schedule": crontab(hour=3, minute=45)},
     # Appointments whose check-in closed without the person coming become no-shows.
     "appointments-mark-no-shows": {"task": "appointments.mark_no_shows", "schedule": 300.0},
+    # New case events become SMS and e-mail (notifications app); due retries and SMS held
+    # over the quiet hours go out; the reminders of the day, in the morning.
+    "notifications-scan-events": {"task": "notifications.scan_events", "schedule": 30.0},
+    "notifications-send-due": {"task": "notifications.send_due", "schedule": 30.0},
+    "notifications-remind-daily": {
+        "task": "notifications.remind_daily",
+        "schedule": crontab(hour=9, minute=0),
+    },
 }
 # /health/'s worker check (operations/health.py): beat sends a heartbeat to each queue every
 # HEALTH_WORKER_HEARTBEAT_SECONDS; a queue silent longer than the maximum is unhealthy.
@@ -391,6 +400,37 @@ SMS_BACKEND = env("SMS_BACKEND", default="console")
 SMS_HTTP_ENDPOINT = env("SMS_HTTP_ENDPOINT", default="")
 SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=5.0)
 SMS_HTTP_TOKEN = env("SMS_HTTP_TOKEN", default="")
+# Notifications (notifications app): SMS through SMS_BACKEND above, e-mail through Django's
+# e-mail framework (console in the embedded default; EMAIL_BACKEND=
+# django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST... in production).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@onewindow.example")
+# SMS made in the quiet hours (local time, HH:MM; empty: none) wait until they end.
+NOTIFICATIONS_QUIET_HOURS_START = env("NOTIFICATIONS_QUIET_HOURS_START", default="21:00")
+NOTIFICATIONS_QUIET_HOURS_END = env("NOTIFICATIONS_QUIET_HOURS_END", default="08:00")
+# A failed send is retried after 1, 2, 4... minutes (at most the maximum apart) and
+# marked failed after the last attempt; a sender silent past the lease loses its claim.
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=6)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=60)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env.int("NOTIFICATIONS_RETRY_MAX_SECONDS", default=6 * 3600)
+NOTIFICATIONS_SEND_LEASE_SECONDS = env.int("NOTIFICATIONS_SEND_LEASE_SECONDS", default=300)
+# Events (or notifications) per scan (or send) batch; events younger than the settle
+# time are left for the next scan (their transaction may not have committed yet).
+NOTIFICATIONS_BATCH_SIZE = env.int("NOTIFICATIONS_BATCH_SIZE", default=500)
+NOTIFICATIONS_EVENT_SETTLE_SECONDS = env.int("NOTIFICATIONS_EVENT_SETTLE_SECONDS", default=10)
+# Reminders: days before a certificate's last valid day; days a supplement may take
+# and days before its deadline; how many days late a missed reminder still goes out.
+NOTIFICATIONS_EXPIRY_NOTICE_DAYS = env.int("NOTIFICATIONS_EXPIRY_NOTICE_DAYS", default=30)
+NOTIFICATIONS_SUPPLEMENT_DAYS = env.int("NOTIFICATIONS_SUPPLEMENT_DAYS", default=15)
+NOTIFICATIONS_SUPPLEMENT_REMINDER_DAYS = env.int("NOTIFICATIONS_SUPPLEMENT_REMINDER_DAYS", default=3)
+NOTIFICATIONS_REMINDER_CATCH_UP_DAYS = env.int("NOTIFICATIONS_REMINDER_CATCH_UP_DAYS", default=7)
 # The reverse proxies in front of the site (addresses or networks, e.g.
 # TRUSTED_PROXIES=127.0.0.1,10.0.0.0/8): only what they append to X-Forwarded-For is
 # believed. Empty (the default): the header is ignored and the peer is the client, so
