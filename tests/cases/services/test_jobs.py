@@ -484,6 +484,7 @@ def test_every_kind_maps_to_a_function_not_a_dotted_name():
     from certificates.services.rendering import certificate_render_and_sign
     from lottery.services.rounds import pool_publish
     from lottery.services.verification import chunk_verify
+    from notifications.services.sending import notifications_send_job
 
     handlers = jobs.JOB_HANDLERS
     assert {kind: handler.function for kind, handler in handlers.items()} == {
@@ -493,6 +494,7 @@ def test_every_kind_maps_to_a_function_not_a_dotted_name():
         "issue_ofd": certificate_ofd_render_and_seal,
         "lottery_verify_chunk": chunk_verify,
         "lottery_publish_pool": pool_publish,
+        "notifications_send": notifications_send_job,
     }
     assert all(callable(handler.function) for handler in handlers.values())
     assert not any(isinstance(handler.function, str) for handler in handlers.values())
@@ -504,6 +506,7 @@ def test_every_kind_maps_to_a_function_not_a_dotted_name():
         "issue_ofd": "documents",
         "lottery_verify_chunk": None,
         "lottery_publish_pool": None,
+        "notifications_send": None,
     }
     assert [kind for kind, handler in handlers.items() if handler.is_continuable] == [
         "start_approval"
