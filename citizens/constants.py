@@ -11,11 +11,26 @@ CODE_MAX_ATTEMPTS = 5
 CODE_RESEND_SECONDS = 60
 CODE_MAX_PER_HOUR = 5
 
+
+class CodePurpose(models.TextChoices):
+    """What a one-time code proves: the phone on file (sign-in) or a phone being
+    registered at sign-up (the code goes to the number typed, not one on file)."""
+
+    SIGN_IN = "sign_in", _("登录")
+    SIGN_UP = "sign_up", _("注册")
+
+
 # The citizen's session (not a staff login): idle timeout.
 CITIZEN_SESSION_IDLE_SECONDS = 30 * 60
 SESSION_APPLICANT_KEY = "citizen_applicant_id"
 SESSION_SEEN_KEY = "citizen_last_seen"
 SESSION_PENDING_ID_KEY = "citizen_pending_id_number"
+# Sign-up in progress: the name, ID number and mobile number the code was sent for.
+SESSION_PENDING_SIGN_UP_KEY = "citizen_pending_sign_up"
+# Acting for an organisation: the person signed in (the applicant key then holds the
+# organisation) and why they may (``legal_representative`` or ``delegation:<id>``).
+SESSION_PERSON_KEY = "citizen_person_id"
+SESSION_ACTING_BASIS_KEY = "citizen_acting_basis"
 
 
 class Stage(models.TextChoices):

@@ -29,3 +29,30 @@ class ApplyError(CitizenError):
     def __init__(self, message: str, *, field: str = "") -> None:
         super().__init__(message)
         self.field = field
+
+
+class SignUpError(SignInError):
+    """Sign-up cannot go on: bad input, a wrong code, or the real-name check failed.
+    ``field``: the input it is about (``name``, ``id_number``, ``phone``), "" for none."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class PhoneOnFileError(SignUpError):
+    """The person already has another phone on file: it is changed at the window only."""
+
+
+class RealNameMismatchError(SignUpError):
+    """The population registry does not confirm this name for this ID number (or has no
+    such record): the message never reveals the registered name."""
+
+
+class IdentityCheckUnavailableError(SignUpError):
+    """The registry could not be read (no agreement, no registry, or it is down): the
+    person is neither accepted nor refused; they try again later or go to the window."""
+
+
+class DelegationError(CitizenError):
+    """Acting for an organisation, or granting or revoking a delegation, was refused."""

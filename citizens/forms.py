@@ -102,3 +102,55 @@ class ApplyUploadForm(forms.Form):
 
 class SubmitForm(forms.Form):
     submit_key = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class SignUpForm(forms.Form):
+    """Sign-up: the shape is checked by the sign-up service, in its own words."""
+
+    name = forms.CharField(
+        label=_("姓名"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    id_number = forms.CharField(
+        label=_("居民身份证号码"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    phone = forms.CharField(
+        label=_("手机号码"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+
+class ActForForm(forms.Form):
+    credit_code = forms.CharField(
+        label=_("单位统一社会信用代码"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+
+class DelegationGrantForm(forms.Form):
+    credit_code = forms.CharField(
+        label=_("单位统一社会信用代码"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    delegate_name = forms.CharField(label=_("被授权人姓名"), max_length=100)
+    delegate_id_number = forms.CharField(
+        label=_("被授权人居民身份证号码"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    valid_until = forms.DateField(
+        label=_("有效期至"),
+        widget=forms.DateInput(attrs={"placeholder": "2027-06-30", "inputmode": "numeric"}),
+        error_messages={"invalid": _("请按“年-月-日”填写有效期，例如 2027-06-30。")},
+    )

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Applicant
+
+from .constants import CodePurpose
 
 
 class OneTimeCode(models.Model):
@@ -34,6 +38,12 @@ class OneTimeCode(models.Model):
     used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     client_ip = models.GenericIPAddressField(_("请求地址"), null=True, blank=True)
+    purpose = models.CharField(
+        _("用途"), max_length=20, choices=CodePurpose.choices, default=CodePurpose.SIGN_IN
+    )
+    # Sign-up sends the code to the number being registered (no applicant yet); a
+    # sign-in code goes to the applicant's phone on file and leaves this empty.
+    phone = models.CharField(_("接收手机号"), max_length=20, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -64,3 +74,81 @@ class TrackFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client}: {self.failures}"
+
+
+class VerifiedPhone(models.Model):
+    """A mobile number a person proved to be theirs (an SMS code) at a sign-up whose
+    name and ID number the population registry confirmed: the real-name account."""
+
+    applicant = models.OneToOneField(
+        Applicant,
+        verbose_name=_("申请人"),
+        on_delete=models.CASCADE,
+        related_name="verified_phone",
+    )
+    phone = models.CharField(_("手机号码"), max_length=20)
+    verified_at = models.DateTimeField(_("核验时间"), default=timezone.now)
+    # The data-access log row of the registry read that confirmed the name.
+    verification = models.ForeignKey(
+        "cases.Verification",
+        verbose_name=_("实名核验记录"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("实名手机号")
+        verbose_name_plural = _("实名手机号")
+
+    def __str__(self) -> str:
+        return f"{self.applicant_id}: {self.phone[-4:]}"
+
+
+class Delegation(models.Model):
+    """An organisation's legal representative lets a person act for it online until
+    ``valid_until`` (inclusive) or until revoked."""
+
+    organisation = models.ForeignKey(
+        Applicant,
+        verbose_name=_("单位"),
+        on_delete=models.CASCADE,
+        related_name="delegations_given",
+    )
+    delegate = models.ForeignKey(
+        Applicant,
+        verbose_name=_("被授权人"),
+        on_delete=models.CASCADE,
+        related_name="delegations_received",
+    )
+    granted_by = models.ForeignKey(
+        Applicant,
+        verbose_name=_("授权人"),
+        on_delete=models.PROTECT,
+        related_name="delegations_granted",
+    )
+    granted_at = models.DateTimeField(_("授权时间"), default=timezone.now)
+    valid_until = models.DateField(_("有效期至"))
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        Applicant,
+        verbose_name=_("撤销人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="delegations_revoked",
+    )
+
+    class Meta:
+        ordering = ["-granted_at", "-id"]
+        verbose_name = _("办事授权")
+        verbose_name_plural = _("办事授权")
+        indexes = [
+            models.Index(fields=["delegate", "organisation"], name="delegation_delegate_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} → {self.delegate_id} ({self.valid_until})"
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        """Whether the delegation lets the delegate act on ``day``."""
+        return self.revoked_at is None and day <= self.valid_until

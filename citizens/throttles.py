@@ -155,3 +155,28 @@ SIGN_IN_SUBJECT_FAILURES = FailureLimit(
     "SIGN_IN_SUBJECT_WINDOW_SECONDS",
     3600,
 )
+# Sign-up (/me/sign-up/): codes asked for from one address; wrong codes and real-name
+# refusals per address, per ID number and per mobile number (both keyed by HMAC). The
+# codes asked for per ID number and per mobile number are limited by the code rows
+# themselves (one a minute, five an hour: ``services.sign_up``).
+SIGN_UP_REQUESTS = FailureLimit(
+    "sign-up-requests", "SIGN_UP_REQUEST_LIMIT", 20, "SIGN_UP_WINDOW_SECONDS", 3600
+)
+SIGN_UP_FAILURES = FailureLimit(
+    "sign-up-failures", "SIGN_UP_FAILURE_LIMIT", 20, "SIGN_UP_WINDOW_SECONDS", 3600
+)
+SIGN_UP_SUBJECT_FAILURES = FailureLimit(
+    "sign-up-subject-failures",
+    "SIGN_UP_SUBJECT_FAILURE_LIMIT",
+    10,
+    "SIGN_UP_WINDOW_SECONDS",
+    3600,
+)
+SIGN_UP_PHONE_FAILURES = FailureLimit(
+    "sign-up-phone-failures", "SIGN_UP_PHONE_FAILURE_LIMIT", 10, "SIGN_UP_WINDOW_SECONDS", 3600
+)
+# Refused attempts to act for an organisation or grant a delegation, per address: each
+# one may read the legal-person registry, so someone trying codes is stopped early.
+ACT_FOR_FAILURES = FailureLimit(
+    "act-for-failures", "ACT_FOR_FAILURE_LIMIT", 10, "ACT_FOR_WINDOW_SECONDS", 3600
+)

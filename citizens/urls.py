@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import apply, me, track
+from .views import apply, delegation, me, oidc, sign_up, track
 
 app_name = "citizens"
 
@@ -11,6 +11,21 @@ urlpatterns = [
     path("me/sign-in/", me.sign_in, name="sign_in"),
     path("me/sign-in/code/", me.sign_in_code, name="sign_in_code"),
     path("me/sign-out/", me.sign_out, name="sign_out"),
+    path("me/sign-in/province/", oidc.oidc_start, name="oidc_start"),
+    path("me/sign-in/province/callback/", oidc.oidc_callback, name="oidc_callback"),
+    path("me/sign-up/", sign_up.sign_up, name="sign_up"),
+    path("me/sign-up/code/", sign_up.sign_up_code, name="sign_up_code"),
+    path("me/organisations/", delegation.me_organisations, name="me_organisations"),
+    path("me/organisations/act-for/", delegation.me_act_for, name="me_act_for"),
+    path("me/organisations/act-as-self/", delegation.me_act_as_self, name="me_act_as_self"),
+    path(
+        "me/organisations/delegations/", delegation.me_delegation_grant, name="me_delegation_grant"
+    ),
+    path(
+        "me/organisations/delegations/<int:delegation_id>/revoke/",
+        delegation.me_delegation_revoke,
+        name="me_delegation_revoke",
+    ),
     path("me/cases/<str:tracking_no>/", me.me_case, name="me_case"),
     path("me/cases/<str:tracking_no>/rating/", me.me_case_rate, name="me_case_rate"),
     path(

@@ -21,7 +21,11 @@ A read that decides whether a case is opened at all (intake's check of a credit
 code that fails its check character) is made before the case exists
 (``opening_case``): its row names the subject, the purpose and the hashes but no
 case, and the case opened after it points at the row (its ``id_check_override``
-event). A log row is never changed afterwards: it is a link of the audit hash
+event). A read that checks who a person is, outside any matter (real-name
+verification at online sign-up, the check that a signed-in person is an
+organisation's legal representative), is an ``identity_check``: it has no case and
+never gets one; its row names the subject, the purpose and the hashes, and the
+subject sees it in "who read my data" like any other. A log row is never changed afterwards: it is a link of the audit hash
 chain (``cases/audit.py``).
 
 ``registry_reads`` is the gateway's one path: a batch of requests, checked against
@@ -118,7 +122,8 @@ class RegistryReadRequest:
 
     ``opening_case``: the read decides whether a case is opened at all, so there is
     no case yet (``case`` stays ``None``); the case opened after it points at the
-    logged row."""
+    logged row. ``identity_check``: the read checks who someone is, for no matter at
+    all (a citizen's sign-up, acting for an organisation); it never has a case."""
 
     registry: Registry
     subject_id: str
@@ -128,6 +133,7 @@ class RegistryReadRequest:
     applicant: Applicant | None = None
     user: Any = None
     opening_case: bool = False
+    identity_check: bool = False
 
 
 def registry_read(
@@ -140,13 +146,15 @@ def registry_read(
     applicant: Applicant | None = None,
     user: Any = None,
     opening_case: bool = False,
+    identity_check: bool = False,
 ) -> RegistryReading:
     """Read one subject's record for a stated purpose and case; log the read whatever happens.
 
     Shared data is used only for a matter at hand: a purpose (1–200 characters)
-    and the case (or ``opening_case``, before it exists) are required, and a call
-    without them reads nothing. Call it outside any transaction: the log row is
-    committed before this returns.
+    and the case (or ``opening_case``, before it exists, or ``identity_check``, for a
+    check of who someone is that belongs to no case) are required, and a call without
+    them reads nothing. Call it outside any transaction: the log row is committed
+    before this returns.
     """
     request = RegistryReadRequest(
         registry=registry,
@@ -157,6 +165,7 @@ def registry_read(
         applicant=applicant,
         user=user,
         opening_case=opening_case,
+        identity_check=identity_check,
     )
     return registry_reads(requests=[request])[0]
 
@@ -222,9 +231,11 @@ def _cleaned(request: RegistryReadRequest) -> RegistryReadRequest:
     purpose = (request.purpose or "").strip()
     if not purpose or len(purpose) > PURPOSE_MAX_LENGTH:
         raise PurposeRequiredError(_("查询共享数据必须说明用证事由（1至200个字）。"))
-    if request.opening_case:
+    if request.opening_case and request.identity_check:
+        raise ValueError("a read is for opening a case or an identity check, not both")
+    if request.opening_case or request.identity_check:
         if request.case is not None:
-            raise ValueError("a read for opening a case has no case yet")
+            raise ValueError("a read for opening a case or an identity check has no case")
     elif request.case is None or request.case.pk is None:
         raise CaseRequiredError(_("查询共享数据必须关联办件。"))
     return replace(request, purpose=purpose)

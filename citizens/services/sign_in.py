@@ -29,6 +29,7 @@ from ..constants import (
     CODE_MAX_ATTEMPTS,
     CODE_MAX_PER_HOUR,
     CODE_RESEND_SECONDS,
+    CodePurpose,
 )
 from ..exceptions import SendTooOftenError, SignInError
 from ..models import OneTimeCode
@@ -80,12 +81,34 @@ def one_time_code_request(*, id_number: str, client_ip: str | None = None) -> On
     five an hour per ID number; a new code replaces the ones before it.
     """
     id_number = id_number_clean(id_number=id_number)
-    subject = _subject_hash(id_number)
+    return one_time_code_issue(
+        subject_hash=_subject_hash(id_number),
+        purpose=CodePurpose.SIGN_IN,
+        applicant=lambda: Applicant.objects.filter(id_number=id_number).exclude(phone="").first(),
+        client_ip=client_ip,
+    )
+
+
+def one_time_code_issue(
+    *,
+    subject_hash: str,
+    purpose: str,
+    applicant: Callable[[], Applicant | None] = lambda: None,
+    phone: str = "",
+    client_ip: str | None = None,
+) -> OneTimeCode:
+    """Write a new code for ``subject_hash`` and send it after commit: to ``phone`` when
+    given (sign-up), else to the phone of the applicant ``applicant()`` finds.
+
+    The limits of the subject (one code a minute, five an hour) are checked first and
+    a new code voids the earlier ones of the same subject. Sign-in and sign-up hash
+    their subjects with different keys, so neither voids nor counts the other's codes.
+    """
     now = timezone.now()
     with transaction.atomic():
         recent = list(
             OneTimeCode.objects.filter(
-                subject_hash=subject, created_at__gte=now - dt.timedelta(hours=1)
+                subject_hash=subject_hash, created_at__gte=now - dt.timedelta(hours=1)
             ).values_list("created_at", flat=True)
         )
         if recent:
@@ -96,16 +119,17 @@ def one_time_code_request(*, id_number: str, client_ip: str | None = None) -> On
                 )
         if len(recent) >= CODE_MAX_PER_HOUR:
             raise SendTooOftenError(_("获取验证码次数过多，请一小时后再试。"))
-        applicant = Applicant.objects.filter(id_number=id_number).exclude(phone="").first()
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         salt = secrets.token_hex(16)
         # Only the newest code signs in.
         OneTimeCode.objects.filter(
-            subject_hash=subject, used_at__isnull=True, expires_at__gt=now
+            subject_hash=subject_hash, used_at__isnull=True, expires_at__gt=now
         ).update(expires_at=now)
         row = OneTimeCode.objects.create(
-            subject_hash=subject,
-            applicant=applicant,
+            subject_hash=subject_hash,
+            applicant=applicant(),
+            purpose=purpose,
+            phone=phone,
             code_hash=_code_hash(code, salt),
             salt=salt,
             created_at=now,
@@ -143,16 +167,18 @@ def _send_after_commit(*, code_id: int, code: str) -> None:
 def one_time_code_deliver(*, code_id: int, plain_code: str) -> bool:
     """Send one code by SMS, once. Returns whether a message went out."""
     row = OneTimeCode.objects.select_related("applicant").filter(pk=code_id).first()
-    if row is None or row.applicant is None or row.sent_at is not None:
+    if row is None or row.sent_at is not None:
         return False
-    if row.used_at is not None or row.expires_at <= timezone.now():
+    phone = row.phone or (row.applicant.phone if row.applicant is not None else "")
+    if not phone or row.used_at is not None or row.expires_at <= timezone.now():
         return False
-    message = _("【一窗通办】您的登录验证码为%(code)s，%(minutes)s分钟内有效。请勿告诉他人。") % {
-        "code": plain_code,
-        "minutes": CODE_LIFETIME_SECONDS // 60,
-    }
+    if row.purpose == CodePurpose.SIGN_UP:
+        text = _("【一窗通办】您的注册验证码为%(code)s，%(minutes)s分钟内有效。请勿告诉他人。")
+    else:
+        text = _("【一窗通办】您的登录验证码为%(code)s，%(minutes)s分钟内有效。请勿告诉他人。")
+    message = text % {"code": plain_code, "minutes": CODE_LIFETIME_SECONDS // 60}
     try:
-        sms_backend().send(phone=row.applicant.phone, message=message)
+        sms_backend().send(phone=phone, message=message)
     except SmsUnavailableError:
         # The citizen asks again after a minute; the page must not tell them more.
         logger.warning("sign-in code %s not sent: SMS gateway unavailable", code_id, exc_info=True)
@@ -163,7 +189,7 @@ def one_time_code_deliver(*, code_id: int, plain_code: str) -> bool:
 
 @dataclass(frozen=True)
 class _Outcome:
-    applicant: Applicant | None
+    row: OneTimeCode | None
     error: str = ""
 
 
@@ -173,27 +199,40 @@ def one_time_code_verify(*, id_number: str, code: str) -> Applicant:
     A wrong code uses up one of the five tries of the newest code; then it is void.
     """
     id_number = id_number_clean(id_number=id_number)
+    row = one_time_code_check(subject_hash=_subject_hash(id_number), code=code)
+    if row.applicant is None:  # never: a code without an applicant never matches
+        raise SignInError(_("请先获取验证码。"))
+    return row.applicant
+
+
+def one_time_code_check(*, subject_hash: str, code: str, phone: str | None = None) -> OneTimeCode:
+    """Check the newest code of ``subject_hash`` and use it up; raises ``SignInError``
+    with what to do. ``phone`` given (sign-up): the code must have been sent to that
+    number, and it needs no applicant; otherwise it signs in the applicant it was
+    written for."""
     code = "".join((code or "").split())
     if not CODE_SHAPE.match(code):
         raise SignInError(_("验证码为%(digits)s位数字。") % {"digits": CODE_DIGITS})
-    subject = _subject_hash(id_number)
     now = timezone.now()
     with transaction.atomic():
         row = (
             # Lock the code row only (the applicant is an outer join PostgreSQL cannot lock).
             OneTimeCode.objects.select_for_update(of=("self",))
             .select_related("applicant")
-            .filter(subject_hash=subject)
+            .filter(
+                subject_hash=subject_hash,
+                purpose=CodePurpose.SIGN_IN if phone is None else CodePurpose.SIGN_UP,
+            )
             .order_by("-created_at", "-id")
             .first()
         )
-        outcome = _check(row, code, now)
-    if outcome.applicant is None:
+        outcome = _check(row, code, now, phone=phone)
+    if outcome.row is None:
         raise SignInError(outcome.error)
-    return outcome.applicant
+    return outcome.row
 
 
-def _check(row: OneTimeCode | None, code: str, now: dt.datetime) -> _Outcome:
+def _check(row: OneTimeCode | None, code: str, now: dt.datetime, *, phone: str | None) -> _Outcome:
     if row is None:
         return _Outcome(None, _("请先获取验证码。"))
     if row.used_at is not None:
@@ -203,9 +242,11 @@ def _check(row: OneTimeCode | None, code: str, now: dt.datetime) -> _Outcome:
     if row.attempts >= CODE_MAX_ATTEMPTS:
         return _Outcome(None, _("验证码错误次数过多，已作废，请重新获取。"))
     row.attempts += 1
-    # An unregistered ID number has a code nobody received: never a match.
+    # An unregistered ID number has a code nobody received: never a match. A sign-up
+    # code matches only for the number it was sent to.
     matches = constant_time_compare(_code_hash(code, row.salt), row.code_hash)
-    if not matches or row.applicant is None:
+    receiver_known = row.applicant is not None if phone is None else row.phone == phone
+    if not matches or not receiver_known:
         row.save(update_fields=["attempts"])
         remaining = CODE_MAX_ATTEMPTS - row.attempts
         if remaining <= 0:
@@ -215,4 +256,4 @@ def _check(row: OneTimeCode | None, code: str, now: dt.datetime) -> _Outcome:
         )
     row.used_at = now
     row.save(update_fields=["attempts", "used_at"])
-    return _Outcome(row.applicant)
+    return _Outcome(row)

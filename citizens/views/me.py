@@ -30,6 +30,7 @@ from ..selectors import (
     case_public_view,
     case_supplement_requests,
 )
+from ..services.oidc import oidc_is_enabled
 from ..services.rating import rating_create
 from ..services.sign_in import (
     one_time_code_request,
@@ -70,7 +71,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                     _("如该证件号码已登记手机号，验证码已发送到登记的手机，5分钟内有效。"),
                 )
                 return redirect("citizens:sign_in_code")
-    return render(request, "citizens/sign_in.html", {"form": form})
+    return render(
+        request, "citizens/sign_in.html", {"form": form, "oidc_enabled": oidc_is_enabled()}
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -462,6 +462,14 @@ SIGN_IN_WINDOW_SECONDS = env.int("SIGN_IN_WINDOW_SECONDS", default=3600)
 # Wrong codes typed for one ID number from any addresses, per window.
 SIGN_IN_SUBJECT_FAILURE_LIMIT = env.int("SIGN_IN_SUBJECT_FAILURE_LIMIT", default=10)
 SIGN_IN_SUBJECT_WINDOW_SECONDS = env.int("SIGN_IN_SUBJECT_WINDOW_SECONDS", default=3600)
+# Sign-in through the provincial unified identity platform (OpenID Connect): off unless
+# the client id, its secret and the provider's discovery URL are all set.
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_DISCOVERY_URL = env("OIDC_OP_DISCOVERY_URL", default="")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", default="openid profile")
+OIDC_ID_NUMBER_CLAIM = env("OIDC_ID_NUMBER_CLAIM", default="id_number")
+OIDC_NAME_CLAIM = env("OIDC_NAME_CLAIM", default="name")
 
 # The cache holds the per-address limits above: shared through Redis in full mode
 # (every process counts together), in-process memory in the embedded mode.

@@ -8,6 +8,9 @@ from .base import *  # noqa: F403
 from .base import DATABASES
 
 DEBUG = False
+# A real OpenID Connect provider for the unified-identity sign-in test
+# (tests/citizens/test_sign_up_oidc.py mounts its URLs in a test URLconf only).
+INSTALLED_APPS = [*INSTALLED_APPS, "oauth2_provider"]  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="onewindow-test-media-")
 SEALS_DIR = tempfile.mkdtemp(prefix="onewindow-test-seals-")
