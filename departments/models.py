@@ -200,6 +200,12 @@ class ServiceItem(models.Model):
         _("服务对象"), max_length=20, choices=Audience.choices, default=Audience.BOTH
     )
     legal_basis = models.TextField(_("设定依据"), blank=True)
+    description = models.TextField(
+        _("事项说明"), blank=True, help_text=_("办什么、为什么要办：办事指南的第一段。")
+    )
+    eligibility = models.TextField(
+        _("申请条件"), blank=True, help_text=_("谁可以申请、须满足的条件：办事指南逐条列出。")
+    )
     promised_working_days = models.PositiveSmallIntegerField(
         _("承诺办结时限（工作日）"), validators=[MinValueValidator(0)]
     )

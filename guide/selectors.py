@@ -86,6 +86,7 @@ def _item_word_filter(word: str) -> Q:
     )
     return (
         Q(name__icontains=word)
+        | Q(description__icontains=word)
         | Q(code__iexact=word)
         | Q(department__name__icontains=word)
         | Q(pk__in=by_material)

@@ -529,7 +529,7 @@ BROKEN_FILES = {
         + "items:\n  - {code: A003, name: 食品经营许可, departmnet: A, department: A, promised_working_days: 10}\n",
         'catalogue.yaml: items[0] (code "A003"): field "departmnet": unknown key (did you mean '
         '"department"?); allowed keys: code, name, department, kind, audience, legal_basis, '
-        "promised_working_days, fee, lowest_level, requires_presence, auto_decide, produces, form_fields, "
+        "description, eligibility, promised_working_days, fee, lowest_level, requires_presence, auto_decide, produces, form_fields, "
         "materials (line 5)",
     ),
     "duplicate_key": (

@@ -186,3 +186,15 @@ def test_pinyin_initials_find_the_bundle_and_the_item(client, catalogue):
     assert [item.code for item in items] == ["A003"]
     # One Latin letter is too short to mean initials.
     assert client.get("/", {"q": "k"}).context["result"].bundles == []
+
+
+def test_an_item_says_what_it_is_for_and_who_may_apply_and_is_found_by_it(client):
+    catalogue_import(path=DEMO_CATALOGUE)
+    page = client.get(reverse("guide:item", args=["A003"]))
+    body = _text(page)
+    assert "开饭店、餐馆、小吃店" in body  # what it is for
+    assert "申请条件" in body and "已取得营业执照" in body  # who may apply
+    assert 'name="description" content="从事餐饮服务' in page.content.decode()
+    # A word of the description finds the item.
+    found = client.get("/", {"q": "开饭店"}).context["result"]
+    assert "A003" in [item.code for item in found.items]

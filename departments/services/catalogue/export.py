@@ -83,6 +83,8 @@ def catalogue_export(*, path: Path | str | None = None) -> str:
             "kind": row.kind,
             "audience": row.audience,
             "legal_basis": row.legal_basis,
+            "description": row.description,
+            "eligibility": row.eligibility,
             "promised_working_days": row.promised_working_days,
             "fee": str(Decimal(row.fee).quantize(Decimal("0.01"))),
             "lowest_level": row.lowest_level,

@@ -139,6 +139,8 @@ SECTIONS: tuple[Section, ...] = (
             _choice("kind", ItemKind),
             _choice("audience", Audience),
             _plain("legal_basis"),
+            _plain("description"),
+            _plain("eligibility"),
             _plain("promised_working_days", "int", required=True),
             _plain("fee", "decimal"),
             _choice("lowest_level", CentreLevel),
