@@ -9,6 +9,7 @@ from citizens.api.urls import urlpatterns as citizens_api_urls
 from departments.api.urls import urlpatterns as departments_api_urls
 from guide.urls import site_urlpatterns as guide_site_urls
 from lottery.api.urls import urlpatterns as lottery_api_urls
+from payments.urls import api_urlpatterns as payments_api_urls
 
 api_v1 = [
     *accounts_api_urls,
@@ -17,6 +18,7 @@ api_v1 = [
     *certificates_api_urls,
     *citizens_api_urls,
     *lottery_api_urls,
+    *payments_api_urls,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path(
@@ -34,6 +36,7 @@ urlpatterns = [
     path("", include("lottery.urls")),  # /me/lottery/ and the public /lottery/ pages
     path("", include("hall.urls")),  # /hall/<centre>/… (kiosk, phone, display), /window/hall/
     path("", include("appointments.urls")),  # /me/appointments/, /window/appointments/, kiosk check-in
+    path("", include("payments.urls")),  # /me/cases/…/pay/, the fee waiver, the dev gateway
     path("", include("notifications.urls")),  # /me/notifications/: how the citizen is told
     path("", include("accounts.urls")),  # staff sign-in: /account/login/, the second factor
     path("admin/", admin.site.urls),

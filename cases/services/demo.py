@@ -101,6 +101,8 @@ class CitizenDoor:
     submit: Callable[..., Any]  # apply.online_application_submit
     answer_supplement: Callable[..., Any]  # supplement.supplement_material_upload
     rate: Callable[..., Any]  # rating.rating_create
+    # The fee paid online (payments.services.demo.payment_demo_pay).
+    pay: Callable[..., Any] | None = None
 
 
 @dataclass
@@ -387,6 +389,14 @@ class _StoryRun:
             self.citizen.submit(case=case, applicant=case.applicant, submit_key=str(submit_key))
         else:
             case_intake_submit(case=case, user=self.intake_user)
+
+    def _pay(self, _argument: str) -> None:
+        if self.citizen.pay is None:
+            raise DemoCasesError(
+                f"Demo case {self.index} pays a fee, and no payments app was given."
+            )
+        self.citizen.pay(case=self._refresh())
+        self._settle()
 
     def _hand_in(self, _argument: str) -> None:
         case_submit(case=self._refresh(), actor=self.intake_user)

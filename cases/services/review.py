@@ -19,6 +19,7 @@ from ..constants import APPROVAL_OPEN_STATES, ApprovalState, CaseState, EventKin
 from ..exceptions import CaseError
 from ..models import Approval, Case
 from ..workdays import add_working_days, working_calendar
+from .guards import ConclusionContext, conclusion_blocked_by
 from .issuance import certificate_create_for_approval
 from .jobs import RunningJob
 from .queue import approval_start_after_commit
@@ -29,8 +30,9 @@ class DecisionReasonRequiredError(CaseError):
     pass
 
 
+# Each approval's state and its item's fee (for the conclusion guards, see guards.py).
 _APPROVAL_STATES = Precompiled(
-    lambda case: Approval.objects.filter(case_id=case).values_list("state", flat=True)
+    lambda case: Approval.objects.filter(case_id=case).values_list("state", "item__fee")
 )
 # The approvals waiting for ``approval``, locked, each with whether anything else it
 # waits for is not approved yet.
@@ -59,10 +61,14 @@ def case_conclude_if_complete(*, case: Case, already_locked: bool = False) -> Ca
         locked = row_locked(case, already_locked=already_locked)
         if locked.state != CaseState.IN_REVIEW:
             return locked
-        states = _APPROVAL_STATES.all(case=locked.pk)
+        rows = _APPROVAL_STATES.all(case=locked.pk)
+        states = [state for state, _fee in rows]
         if not states or any(state in APPROVAL_OPEN_STATES for state in states):
             return locked
         approved = ApprovalState.REJECTED not in states and ApprovalState.APPROVED in states
+        context = ConclusionContext(is_approved=approved, fee_total=sum(fee for _s, fee in rows))
+        if conclusion_blocked_by(locked, context):
+            return locked
         return run_transition(
             locked,
             "conclude",

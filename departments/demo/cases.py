@@ -143,6 +143,7 @@ STORIES: tuple[DemoStory, ...] = (
             "submit",
             "supplement:K001:PURCHASE_CONTRACT",
             "answer_supplement",
+            "pay",
             "approve",
             "courier",
         ),

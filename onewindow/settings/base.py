@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "hall",
     "appointments",
     "notifications",
+    "payments",
     "demo",  # manage.py load_demo: above every app, it loads their demos
     "health_check",  # its management command: manage.py health_check operations:health
 ]
@@ -302,6 +303,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Administrative Licensing Law art. 32(4): no notice within 5 working days = accepted.
     "deem-accepted": {"task": "cases.deem_accepted", "schedule": crontab(minute=15)},
     "book-stale-deliveries": {"task": "cases.book_stale_deliveries", "schedule": 300.0},
+    # Paid fees of denied cases go back (payments/services/refunds.py; set-based, idempotent).
+    "payments-refund-sweep": {"task": "payments.refund_sweep", "schedule": 300.0},
     # The supervision dashboard's pre-aggregated figures (fast at a million cases).
     "supervision-refresh-figures": {"task": "supervision.refresh_figures", "schedule": 300.0},
     # Certificates past their last valid day become expired, just after midnight.
@@ -462,6 +465,7 @@ SIGN_IN_WINDOW_SECONDS = env.int("SIGN_IN_WINDOW_SECONDS", default=3600)
 # Wrong codes typed for one ID number from any addresses, per window.
 SIGN_IN_SUBJECT_FAILURE_LIMIT = env.int("SIGN_IN_SUBJECT_FAILURE_LIMIT", default=10)
 SIGN_IN_SUBJECT_WINDOW_SECONDS = env.int("SIGN_IN_SUBJECT_WINDOW_SECONDS", default=3600)
+
 # Sign-in through the provincial unified identity platform (OpenID Connect): off unless
 # the client id, its secret and the provider's discovery URL are all set.
 OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")

@@ -20,6 +20,7 @@ from citizens.services.supplement import supplement_material_upload
 from departments.demo.people import REGISTRY_CODES
 from departments.services.demo import DemoDataError, demo_load
 from lottery.services.demo import DEMO_SEED_HEX, LotteryDemoError, lottery_demo_load
+from payments.services.demo import payment_demo_pay
 from supervision.models import FigureRefresh
 from supervision.services.figures import supervision_figures_refresh
 
@@ -111,6 +112,7 @@ class Command(BaseCommand):
                     submit=online_application_submit,
                     answer_supplement=supplement_material_upload,
                     rate=rating_create,
+                    pay=payment_demo_pay,
                 ),
             )
         except DemoCasesError as error:
