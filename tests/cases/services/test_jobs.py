@@ -485,6 +485,8 @@ def test_every_kind_maps_to_a_function_not_a_dotted_name():
     from lottery.services.rounds import pool_publish
     from lottery.services.verification import chunk_verify
     from notifications.services.sending import notifications_send_job
+    from payments.services.refunds import payment_refund_job
+    from payments.services.settlement import payment_conclude_case_job
 
     handlers = jobs.JOB_HANDLERS
     assert {kind: handler.function for kind, handler in handlers.items()} == {
@@ -495,6 +497,8 @@ def test_every_kind_maps_to_a_function_not_a_dotted_name():
         "lottery_verify_chunk": chunk_verify,
         "lottery_publish_pool": pool_publish,
         "notifications_send": notifications_send_job,
+        "payments_conclude_case": payment_conclude_case_job,
+        "payments_refund": payment_refund_job,
     }
     assert all(callable(handler.function) for handler in handlers.values())
     assert not any(isinstance(handler.function, str) for handler in handlers.values())
@@ -507,6 +511,8 @@ def test_every_kind_maps_to_a_function_not_a_dotted_name():
         "lottery_verify_chunk": None,
         "lottery_publish_pool": None,
         "notifications_send": None,
+        "payments_conclude_case": None,
+        "payments_refund": None,
     }
     assert [kind for kind, handler in handlers.items() if handler.is_continuable] == [
         "start_approval"
