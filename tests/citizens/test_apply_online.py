@@ -332,3 +332,16 @@ def test_a_form_from_another_session_cannot_reach_someone_elses_case(client, par
     own = Case.objects.get(applicant=applicant)
     assert response.url == reverse("citizens:apply_case", args=[own.tracking_no])
     assert Case.objects.filter(applicant=company).count() == 1
+
+
+def test_an_item_with_a_fee_says_so_before_applying(client, parent):
+    from decimal import Decimal
+
+    from departments.models import ServiceItem
+
+    applicant, _record = parent
+    sign_in_as(client, applicant)
+    item = client.get(reverse("citizens:apply")).context["items"][0]
+    ServiceItem.objects.filter(pk=item.pk).update(fee=Decimal("20.00"))
+    body = client.get(reverse("citizens:apply")).content.decode()
+    assert "收费20.00元" in body

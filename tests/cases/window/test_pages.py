@@ -214,3 +214,14 @@ def test_the_applicant_and_form_fields_can_be_corrected(window, catalogue, clerk
     response = window.post(base + "applicant/", {"name": "", "phone": "", "address": ""})
     assert response.status_code == 200  # the form comes back with its error
     assert Case.objects.get(pk=case.pk).applicant.name == "𠮷祥改"
+
+
+def test_the_intake_catalogue_shows_an_items_fee(window, catalogue):
+    from decimal import Decimal
+
+    from departments.models import ServiceItem
+
+    ServiceItem.objects.filter(code="X003").update(fee=Decimal("35.00"))
+    html = window.get("/window/intake/catalogue/", {"q": "卫生"}).content.decode()
+    assert "收费35.00元" in html
+    assert "收费0" not in html  # a free item says nothing
