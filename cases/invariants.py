@@ -1,4 +1,4 @@
-"""What must always be true of the back office (DESIGN.md §4.8), counted in SQL.
+"""What must always be true of the back office (docs/architecture.md §4.8), counted in SQL.
 
 Every count is zero on a healthy system; ``manage.py check_invariants`` prints
 them and fails when one is not. The reconciler repairs the last three.

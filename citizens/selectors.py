@@ -196,7 +196,7 @@ def case_supplement_requests(*, case: Case) -> list[dict[str, Any]]:
 
 
 def case_public_view(*, case: Case) -> dict[str, Any]:
-    """What the tracking page and API show (DESIGN.md §6): no full ID number, phone or address."""
+    """What the tracking page and API show (docs/architecture.md §6): no full ID number, phone or address."""
     approvals = list(
         Approval.objects.filter(case=case).select_related("item", "department").order_by("id")
     )

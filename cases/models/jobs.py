@@ -13,7 +13,7 @@ from ..constants import JobState
 class Job(models.Model):
     """Work that must happen, written in the same transaction as the change that causes it.
 
-    The outbox of DESIGN.md §4.6: Celery only carries a job's id; the row says
+    The outbox of docs/architecture.md §4.6: Celery only carries a job's id; the row says
     what is left to do. ``key`` is unique, so the same work is never queued
     twice; a sweeper re-publishes rows whose message was lost (a broker restart)
     or whose worker died (an expired lease). ``published_at`` is the "queued" marker: set

@@ -1,4 +1,4 @@
-"""The outbox (DESIGN.md §4.6): work written as rows, executed by Celery, swept when lost.
+"""The outbox (docs/architecture.md §4.6): work written as rows, executed by Celery, swept when lost.
 
 ``job_enqueue`` is called inside the transaction that makes the work necessary,
 so the row exists exactly when the change does. After commit the job's id is

@@ -1,4 +1,4 @@
-"""``GET /api/v1/track/<tracking_no>/?id_suffix=XXXX`` (public, DESIGN.md §6)."""
+"""``GET /api/v1/track/<tracking_no>/?id_suffix=XXXX`` (public, docs/architecture.md §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Public tracking: /track/ and GET /api/v1/track/<tracking_no>/?id_suffix=XXXX (DESIGN.md §6)."""
+"""Public tracking: /track/ and GET /api/v1/track/<tracking_no>/?id_suffix=XXXX (docs/architecture.md §6)."""
 
 import datetime as dt
 

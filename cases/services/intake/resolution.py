@@ -1,7 +1,7 @@
 """The checklist: every material the case's items need, each type once, and how it is met.
 
 For each material requirement of the union of the case's items the sources are
-tried in the order of DESIGN.md §5:
+tried in the order of docs/architecture.md §5:
 
 1. a valid certificate of the applicant in the library (status valid, not past
    its end date) → ``reused_certificate``;

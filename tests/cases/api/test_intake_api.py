@@ -1,4 +1,4 @@
-"""The intake API of DESIGN.md §6: same service underneath, 400 per field, the idempotency key."""
+"""The intake API of docs/architecture.md §6: same service underneath, 400 per field, the idempotency key."""
 
 from __future__ import annotations
 

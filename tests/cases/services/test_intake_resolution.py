@@ -1,4 +1,4 @@
-"""The checklist asks only for what the government does not already have (DESIGN.md §5)."""
+"""The checklist asks only for what the government does not already have (docs/architecture.md §5)."""
 
 from __future__ import annotations
 
