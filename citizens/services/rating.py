@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from cases.constants import CaseState, EventKind, RatingLevel
 from cases.models import Applicant, Approval, Case, CaseEvent, Rating
-from supervision.services.rectification import rectification_open_for_rating
 
 from ..constants import BAD_RATING_MAX_LEVEL
 from ..exceptions import RatingError
 
 COMMENT_MAX_LENGTH = 1000
+
+# What happens, in the rating's own transaction, when someone is unsatisfied: supervision
+# registers its rectification here (``supervision/apps.py``), so citizens need not import it.
+_BAD_RATING_HANDLERS: list[Callable[..., Any]] = []
+
+
+def bad_rating_handler_register(function: Callable[..., Any]) -> None:
+    """``function(rating=...)`` runs for every rating at or below the bad level, inside
+    the transaction that writes it (once per function, however often registered)."""
+    if function not in _BAD_RATING_HANDLERS:
+        _BAD_RATING_HANDLERS.append(function)
 
 
 def rating_create(
@@ -69,5 +82,6 @@ def rating_create(
             is_public=True,
         )
         if level <= BAD_RATING_MAX_LEVEL:
-            rectification_open_for_rating(rating=rating)
+            for handler in _BAD_RATING_HANDLERS:
+                handler(rating=rating)
     return rating
