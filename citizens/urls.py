@@ -40,7 +40,6 @@ urlpatterns = [
         name="me_certificate_pdf",
     ),
     path("me/data-access/", me.me_data_reads, name="me_data_reads"),
-    path("me/my-data.json", me.me_data_download, name="me_data_download"),
     path("me/apply/", apply.apply_choose, name="apply"),
     path("me/apply/<str:tracking_no>/", apply.apply_case, name="apply_case"),
     path("me/apply/<str:tracking_no>/upload/", apply.apply_upload, name="apply_upload"),

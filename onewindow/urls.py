@@ -3,11 +3,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api.urls import urlpatterns as accounts_api_urls
+from appointments.api.urls import urlpatterns as appointments_api_urls
 from cases.api.urls import urlpatterns as cases_api_urls
+from centres.api.urls import urlpatterns as centres_api_urls
 from certificates.api.urls import urlpatterns as certificates_api_urls
 from citizens.api.urls import urlpatterns as citizens_api_urls
 from departments.api.urls import urlpatterns as departments_api_urls
 from guide.urls import site_urlpatterns as guide_site_urls
+from hall.api.urls import urlpatterns as hall_api_urls
 from lottery.api.urls import urlpatterns as lottery_api_urls
 from payments.urls import api_urlpatterns as payments_api_urls
 
@@ -19,6 +22,9 @@ api_v1 = [
     *citizens_api_urls,
     *lottery_api_urls,
     *payments_api_urls,
+    *centres_api_urls,
+    *hall_api_urls,
+    *appointments_api_urls,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path(
@@ -33,6 +39,7 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("certificates.urls")),
     path("", include("citizens.urls")),
+    path("", include("privacy.urls")),  # /me/my-data.json
     path("", include("lottery.urls")),  # /me/lottery/ and the public /lottery/ pages
     path("", include("hall.urls")),  # /hall/<centre>/… (kiosk, phone, display), /window/hall/
     path("", include("appointments.urls")),  # /me/appointments/, /window/appointments/, kiosk check-in

@@ -4,19 +4,15 @@ anything else is 404, exactly like something that does not exist."""
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.constants import ApprovalState, CaseState
 from cases.models import Applicant, Approval, Rating
 from cases.selectors import case_visit_summary
-from privacy.selectors import personal_data_export
 
 from ..constants import SESSION_PENDING_ID_KEY
 from ..exceptions import CitizenError, SignInError
@@ -249,16 +245,3 @@ def me_data_reads(request: HttpRequest, *, applicant: Applicant) -> HttpResponse
         applicant=applicant, page_number=request.GET.get("page"), per_page=DATA_READS_PER_PAGE
     )
     return render(request, "citizens/me_data_reads.html", {"applicant": applicant, "page": page})
-
-
-@citizen_required
-def me_data_download(request: HttpRequest, *, applicant: Applicant) -> HttpResponse:
-    """Download my data (PIPL art. 45): one UTF-8 JSON file, Chinese as it is."""
-    document = personal_data_export(applicant=applicant)
-    response = HttpResponse(
-        json.dumps(document, ensure_ascii=False, indent=2, default=str),
-        content_type="application/json; charset=utf-8",
-    )
-    filename = f"onewindow-my-data-{timezone.localdate():%Y%m%d}.json"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

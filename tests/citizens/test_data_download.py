@@ -23,7 +23,7 @@ from tests.factories import (
 
 from .conftest import OTHER_ID, OWNER_ID, OWNER_NAME
 
-URL = reverse("citizens:me_data_download")
+URL = reverse("privacy:me_data_download")
 
 
 def _case_with_everything(applicant, item, n):
