@@ -73,8 +73,8 @@ def network() -> dict[str, Centre]:
     return {centre.code: centre for centre in Centre.objects.all()}
 
 
-def _staff(role: str, centre: Centre, *, admin_views: bool = False):  # type: ignore[no-untyped-def]
-    user = StaffFactory(role=role, is_staff=True)
+def _staff(role: str, centre: Centre, *, admin_views: bool = False, department=None):  # type: ignore[no-untyped-def]
+    user = StaffFactory(role=role, is_staff=True, department=department)
     profile = user.staff_profile
     profile.centre = centre
     profile.save(update_fields=["centre"])
@@ -156,10 +156,18 @@ def test_the_routes_that_name_a_case_are_found():
 def test_a_case_of_another_county_answers_404_on_every_staff_url(client, network, far_case, route):
     url = _url(route, far_case)
     role = Role.SUPERVISOR if route.startswith("supervision/") else Role.CLERK
-    sign_in(client, _staff(role, network["QC"]))
-    # A method the URL does not take answers 405 whatever the case: it tells nothing.
+    # A county's and a town's staff: another county's case does not exist for them.
+    for code in ("QC", "QCGJ"):
+        sign_in(client, _staff(role, network[code]))
+        # A method the URL does not take answers 405 whatever the case: it tells nothing.
+        answers = {client.get(url).status_code, client.post(url).status_code}
+        assert 404 in answers and answers <= {404, 405}, f"{code} {url}: {answers}"
+    # A reviewer (department scope, no centre) is not window or supervision staff at all.
+    sign_in(
+        client, _staff(Role.REVIEWER, network["BZ"], department=far_case["approval"].department)
+    )
     answers = {client.get(url).status_code, client.post(url).status_code}
-    assert 404 in answers and answers <= {404, 405}, f"{url}: {answers}"
+    assert answers <= {403, 404, 405}, f"reviewer {url}: {answers}"
     # The city sees it: the 404 above is the scope's, not the URL's.
     sign_in(client, _staff(role, network["BZ"]))
     answers = {client.get(url).status_code, client.post(url).status_code}
