@@ -5,7 +5,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts.api.urls import urlpatterns as accounts_api_urls
 from appointments.api.urls import urlpatterns as appointments_api_urls
 from cases.api.urls import urlpatterns as cases_api_urls
-from centres.api.urls import urlpatterns as centres_api_urls
 from certificates.api.urls import urlpatterns as certificates_api_urls
 from citizens.api.urls import urlpatterns as citizens_api_urls
 from departments.api.urls import urlpatterns as departments_api_urls
@@ -22,7 +21,6 @@ api_v1 = [
     *citizens_api_urls,
     *lottery_api_urls,
     *payments_api_urls,
-    *centres_api_urls,
     *hall_api_urls,
     *appointments_api_urls,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

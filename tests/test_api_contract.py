@@ -74,6 +74,12 @@ CHECKED_BEYOND_THE_SCHEMA = [
     "cases_submit_create",
     "cases_delivery_create",
     "certificates_verify_create",
+    # The network and the hall (issue 17): codes that must exist in that centre (and in
+    # the caller's scope), the opening hours, the booking horizon, ID check digits.
+    "cases_list",
+    "centres_tickets_create",
+    "centres_slots_list",
+    "appointments_create",
 ]
 # A value that exists here, used for half of the generated values of that parameter.
 EXISTING_VALUE_PROBABILITY = 0.5

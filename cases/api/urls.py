@@ -1,8 +1,9 @@
 from django.urls import path
 
 from .approvals import ApprovalDecisionView, ApprovalListView
+from .cases import CaseCollectionView, CaseDetailView
 from .deliveries import CaseDeliveryCreateView, CourierWebhookView
-from .intake import CaseCreateView, CaseMaterialUploadView, CaseSubmitView
+from .intake import CaseMaterialUploadView, CaseSubmitView
 
 urlpatterns: list = [
     path("approvals/", ApprovalListView.as_view(), name="approval-list"),
@@ -17,7 +18,9 @@ urlpatterns: list = [
         name="case-delivery",
     ),
     path("deliveries/webhook/", CourierWebhookView.as_view(), name="delivery-webhook"),
-    path("cases/", CaseCreateView.as_view(), name="case-create"),
+    # GET lists the caller's cases, POST opens one (the intake).
+    path("cases/", CaseCollectionView.as_view(), name="case-create"),
+    path("cases/<str:tracking_no>/", CaseDetailView.as_view(), name="case-detail"),
     path(
         "cases/<str:tracking_no>/materials/",
         CaseMaterialUploadView.as_view(),

@@ -1,0 +1,1 @@
+"""The appointments API: a queue's slots, booking for a person, cancelling."""

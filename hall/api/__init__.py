@@ -1,0 +1,1 @@
+"""The hall API: take a ticket, call the next one, read the display board."""
