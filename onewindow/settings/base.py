@@ -266,7 +266,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # A lottery application's state is not a case's or an approval's.
-    "ENUM_NAME_OVERRIDES": {"LotteryApplicationStateEnum": "lottery.constants.ApplicationState"},
+    "ENUM_NAME_OVERRIDES": {
+        "LotteryApplicationStateEnum": "lottery.constants.ApplicationState",
+        "CaseStateEnum": "cases.constants.CaseState",
+        "IdTypeEnum": "cases.constants.IdType",
+    },
 }
 
 # Celery. Without REDIS_URL the embedded mode runs every task in-process.
