@@ -32,6 +32,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cases.admin import MissingIs404Mixin
 from departments.constants import Role
 from departments.identifiers import mask_id_number
 from departments.models import Department
@@ -63,7 +64,7 @@ def _all_fields(model: type[models.Model]) -> tuple[str, ...]:
     return tuple(field.name for field in model._meta.concrete_fields if not field.primary_key)
 
 
-class ConfinedToDepartmentMixin:
+class ConfinedToDepartmentMixin(MissingIs404Mixin):
     """Rows of other departments' rule sets answer 404, like rows that do not exist."""
 
     department_lookup: str = ""
@@ -74,15 +75,6 @@ class ConfinedToDepartmentMixin:
         if department_id is None:
             return queryset
         return queryset.filter(**{self.department_lookup: department_id})
-
-    def get_object(
-        self, request: HttpRequest, object_id: str, from_field: str | None = None
-    ) -> Any:
-        """Out of scope answers 404, as a row that does not exist (not Django's redirect)."""
-        found = super().get_object(request, object_id, from_field)  # type: ignore[misc]
-        if found is None:
-            raise Http404
-        return found
 
 
 @admin.register(RuleSet)

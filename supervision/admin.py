@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.http import Http404
+
+from cases.admin import MissingIs404Mixin
 
 from .models import Rectification, RectificationCallback
 from .selectors.rectifications import rectifications_of
@@ -16,7 +17,7 @@ class RectificationCallbackInline(admin.TabularInline):
 
 
 @admin.register(Rectification)
-class RectificationAdmin(admin.ModelAdmin):
+class RectificationAdmin(MissingIs404Mixin, admin.ModelAdmin):
     """Read-only here: tasks open from ratings and move through the services."""
 
     list_display = ("rating", "state", "due_date", "created_at")
@@ -39,13 +40,6 @@ class RectificationAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .filter(pk__in=rectifications_of(request.user).values("pk"))
         )
-
-    def get_object(self, request, object_id, from_field=None):  # type: ignore[no-untyped-def]
-        """Out of scope answers 404, as a task that does not exist."""
-        found = super().get_object(request, object_id, from_field)
-        if found is None:
-            raise Http404
-        return found
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

@@ -21,6 +21,7 @@ from .approvals import SLA_COLOURS, ApprovalAdmin
 from .base import (
     ConfinedInlineMixin,
     DepartmentScopedMixin,
+    MissingIs404Mixin,
     NoDeleteActionMixin,
     ReadOnlyInline,
     ViewOnlyAdmin,
@@ -44,6 +45,7 @@ from .materials import CaseMaterialAdmin, VerificationAdmin
 from .system import AuditChainHeadAdmin, JobAdmin, NumberSequenceAdmin
 
 __all__ = [
+    "MissingIs404Mixin",
     "SLA_COLOURS",
     "ApplicantAdmin",
     "ApprovalAdmin",

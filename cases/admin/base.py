@@ -36,7 +36,21 @@ def applicant_label(applicant: Applicant) -> str:
     return f"{applicant.name} ({applicant.masked_id_number})"
 
 
-class DepartmentScopedMixin:
+class MissingIs404Mixin:
+    """A row the admin cannot find — absent, or outside the user's scope — answers a plain
+    404, like a row that does not exist (Django would redirect to the index with "does not
+    exist"). Every admin that confines what a user sees uses it."""
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Any:
+        found = super().get_object(request, object_id, from_field)  # type: ignore[misc]
+        if found is None:
+            raise Http404
+        return found
+
+
+class DepartmentScopedMixin(MissingIs404Mixin):
     """Reviewers and department systems see only their own department's rows.
 
     ``department_lookup`` is the path from the row to its department; a class
@@ -88,16 +102,6 @@ class DepartmentScopedMixin:
                 )
             )
         return queryset.filter(**{self.department_lookup: department_id})
-
-    def get_object(
-        self, request: HttpRequest, object_id: str, from_field: str | None = None
-    ) -> Any:
-        """Django redirects to the index with "does not exist"; out of scope must be a
-        plain 404, like a row that does not exist."""
-        found = super().get_object(request, object_id, from_field)  # type: ignore[misc]
-        if found is None:
-            raise Http404
-        return found
 
 
 class ConfinedInlineMixin:
