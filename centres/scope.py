@@ -37,15 +37,20 @@ def user_centre_path(user: Any) -> str | None:
     return centre.path
 
 
-def centre_filter(user: Any, field: str = "centre") -> Q:
-    """A filter keeping the rows whose ``field`` (a foreign key to Centre) lies in the
-    user's part of the network. Rows with no centre (accepted before the network existed)
-    belong to the city: only the whole-network scope sees them. ``field=""`` filters
-    the centres themselves."""
-    path = user_centre_path(user)
+def subtree_filter(path: str | None, field: str = "centre") -> Q:
+    """A filter keeping the rows whose ``field`` (a foreign key to Centre) lies at the
+    centre with this path or below it; ``path=None`` keeps every row (the whole
+    network), ``field=""`` filters the centres themselves."""
     if path is None:
         return Q()
     return Q(**{f"{field}__path__startswith" if field else "path__startswith": path})
+
+
+def centre_filter(user: Any, field: str = "centre") -> Q:
+    """``subtree_filter`` for the user's part of the network. Rows with no centre
+    (accepted before the network existed) belong to the city: only the whole-network
+    scope sees them."""
+    return subtree_filter(user_centre_path(user), field)
 
 
 def centre_in_scope(user: Any, centre: Centre | None) -> bool:
@@ -60,4 +65,4 @@ def centres_in_scope(user: Any):  # type: ignore[no-untyped-def]
     """Every centre the user may see or choose, top first."""
     path = user_centre_path(user)
     centres = Centre.objects.filter(is_active=True)
-    return centres if path is None else centres.filter(path__startswith=path)
+    return centres.filter(subtree_filter(path, ""))

@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from centres.models import Centre
-from centres.scope import centre_in_scope
+from centres.scope import centre_in_scope, subtree_filter
 from departments.constants import Role
 from departments.roles import has_role
 
@@ -121,7 +121,7 @@ def cases_listed(*, request: Request) -> QuerySet[Case]:
         cases = cases.filter(state__in=states)
     centre = _centre_filter(request)
     if centre is not None:
-        cases = cases.filter(centre__path__startswith=centre.path)
+        cases = cases.filter(subtree_filter(centre.path))
     return cases.select_related("centre").prefetch_related("items").order_by("-created_at", "-pk")
 
 

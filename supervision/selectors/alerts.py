@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from cases.constants import APPROVAL_OPEN_STATES, EventKind, SlaColour
 from cases.models import Approval, CaseEvent
 from cases.workdays import working_calendar
+from centres.scope import subtree_filter
 from departments.constants import Role
 from departments.models import Department, StaffProfile
 
@@ -58,9 +59,9 @@ class LateApproval:
     reviewers: list[str] = field(default_factory=list)
 
 
-def _in_centre(centre_path: str | None, field: str = "case__centre") -> Q:
-    """The rows of one part of the network (None: all of it)."""
-    return Q() if centre_path is None else Q(**{f"{field}__path__startswith": centre_path})
+def _in_centre(centre_path: str | None) -> Q:
+    """The approvals and events of one part of the network (None: all of it)."""
+    return subtree_filter(centre_path, "case__centre")
 
 
 def approvals_late_or_amber(

@@ -48,7 +48,8 @@ def centre_children(centre: Centre | None) -> list[Centre]:
     return list(centre.children.all())
 
 
-def _owner(path: str | None, children: list[Centre]) -> Centre | None:
+def centre_owner(path: str | None, children: list[Centre]) -> Centre | None:
+    """Which of ``children`` the centre at ``path`` lies under (None: none of them)."""
     if path is None:
         return None
     return next((child for child in children if path.startswith(child.path)), None)
@@ -99,7 +100,7 @@ def _from_rollups(
         Centre.objects.filter(pk__in=[row["centre_id"] for row in rows]).values_list("pk", "path")
     )
     for row in rows:
-        owner = _owner(paths.get(row["centre_id"]), children)
+        owner = centre_owner(paths.get(row["centre_id"]), children)
         if owner is None:
             continue
         figures = by_pk[owner.pk]
@@ -133,7 +134,7 @@ def _live(filters: CaseFilters, children: list[Centre], by_pk: dict[int, CentreF
         .order_by()
     )
     for row in rows:
-        owner = _owner(row["centre__path"], children)
+        owner = centre_owner(row["centre__path"], children)
         if owner is None:
             continue
         figures = by_pk[owner.pk]
@@ -155,6 +156,6 @@ def _live(filters: CaseFilters, children: list[Centre], by_pk: dict[int, CentreF
         .order_by()
     )
     for row in several:
-        owner = _owner(row["centre__path"], children)
+        owner = centre_owner(row["centre__path"], children)
         if owner is not None:
             by_pk[owner.pk].closed_at_most_one_visit -= row["n"]

@@ -18,9 +18,11 @@ from django.db.models.functions import Cast, ExtractHour
 from django.utils import timezone
 
 from centres.models import Centre
+from centres.scope import subtree_filter
 from hall.constants import TicketState
 from hall.models import Ticket
 
+from .centres import centre_owner
 from .kpis import percentile
 
 # Without a date filter the statistics cover the last 30 days.
@@ -80,10 +82,9 @@ def _period(date_from: dt.date | None, date_to: dt.date | None) -> tuple[dt.date
 def hall_tickets(
     *, centre_path: str | None, date_from: dt.date, date_to: dt.date
 ) -> QuerySet[Ticket]:
-    tickets = Ticket.objects.filter(day__gte=date_from, day__lte=date_to).order_by()
-    if centre_path is not None:
-        tickets = tickets.filter(centre__path__startswith=centre_path)
-    return tickets
+    return Ticket.objects.filter(
+        subtree_filter(centre_path), day__gte=date_from, day__lte=date_to
+    ).order_by()
 
 
 def hall_figures(
@@ -153,7 +154,7 @@ def _by_centre(tickets: QuerySet[Ticket], children: list[Centre]) -> list[Centre
         )
         .order_by()
     ):
-        owner = next((c for c in children if row["centre__path"].startswith(c.path)), None)
+        owner = centre_owner(row["centre__path"], children)
         if owner is None:
             continue
         figures = by_pk[owner.pk]

@@ -44,6 +44,7 @@ from cases.constants import (
 from cases.models import Approval, Case, CaseMaterial, Rating, Visit
 from cases.workdays import working_calendar
 from centres.models import Centre
+from centres.scope import subtree_filter
 from departments.models import Department, ServiceItem
 
 DECIDED_STATES = [ApprovalState.APPROVED, ApprovalState.REJECTED]
@@ -74,7 +75,7 @@ def _day_start(day: dt.date) -> dt.datetime:
 def filtered_cases(filters: CaseFilters) -> QuerySet[Case]:
     cases = Case.objects.order_by()
     if filters.centre_path is not None:
-        cases = cases.filter(centre__path__startswith=filters.centre_path)
+        cases = cases.filter(subtree_filter(filters.centre_path))
     if filters.date_from:
         cases = cases.filter(created_at__gte=_day_start(filters.date_from))
     if filters.date_to:
@@ -355,7 +356,9 @@ def dashboard_figures_live(*, filters: CaseFilters) -> DashboardFigures:
 def _rollup_filter(queryset: QuerySet, filters: CaseFilters) -> QuerySet:
     if filters.centre_path is not None:
         queryset = queryset.filter(
-            centre_id__in=Centre.objects.filter(path__startswith=filters.centre_path).values("pk")
+            centre_id__in=Centre.objects.filter(subtree_filter(filters.centre_path, "")).values(
+                "pk"
+            )
         )
     if filters.date_from:
         queryset = queryset.filter(day__gte=filters.date_from)
