@@ -8,7 +8,9 @@ transferred to another queue (a new ticket there, ``transferred_from`` this one)
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -189,7 +191,19 @@ class Ticket(models.Model):
 
     # --- transitions: they change only this ticket; the services lock and save it ---
     # (the first call is a compare-and-set UPDATE in ``hall.services.calling``, so that
-    # two windows never take the same ticket)
+    # two windows never take the same ticket; ``call`` mirrors on the instance what that
+    # UPDATE wrote, for a row the caller holds locked)
+
+    @transition(field=state, source=TicketState.WAITING, target=TicketState.CALLED)
+    def call(
+        self, *, window: Any, called_by: Any, at: dt.datetime, wait_seconds: int | None
+    ) -> None:
+        self.window = window
+        self.called_by = called_by
+        self.call_count += 1
+        self.first_called_at = self.last_called_at = at
+        if wait_seconds is not None:
+            self.wait_seconds = wait_seconds
 
     @transition(field=state, source=TicketState.CALLED, target=TicketState.CALLED)
     def recall(self) -> None:

@@ -4,6 +4,8 @@ state, and a clerk's own centre only."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from cases.constants import CaseState
@@ -86,6 +88,33 @@ def test_call_next_records_the_call_for_the_display(queue, window, hall_clerk):
     assert ticket.first_called_at == ticket.last_called_at is not None
     assert list(Call.objects.values_list("ticket__number", "window__number")) == [("A001", 3)]
     assert ticket_call_next(window=counter, user=clerk) is None
+
+
+def test_the_called_ticket_is_what_the_database_holds(queue, window, hall_clerk):
+    """On PostgreSQL the locked row is not read again after the claim: the ticket returned
+    must still be exactly the stored one, every field the claim wrote included."""
+    taken = ticket_take(queue=queue("BZ", "A"))
+    Ticket.objects.filter(pk=taken.pk).update(taken_at=taken.taken_at - dt.timedelta(minutes=7))
+    called = ticket_call_next(window=window("BZ", 3), user=hall_clerk("BZ"))
+    stored = Ticket.objects.get(pk=taken.pk)
+    fields = [field.attname for field in Ticket._meta.concrete_fields]
+    assert {name: getattr(called, name) for name in fields} == {
+        name: getattr(stored, name) for name in fields
+    }
+    assert 7 * 60 <= stored.wait_seconds < 8 * 60
+    assert called.queue == stored.queue
+
+
+def test_call_next_takes_a_fixed_handful_of_statements(
+    queue, window, hall_clerk, django_assert_max_num_queries
+):
+    """The priority rule, the candidate (with the window's queues as a sub-select), the
+    claim and the display's Call row, inside one transaction (SQLite adds its re-read)."""
+    for _ in range(5):
+        ticket_take(queue=queue("BZ", "A"))
+    counter, clerk = window("BZ", 3), hall_clerk("BZ")
+    with django_assert_max_num_queries(7):
+        assert ticket_call_next(window=counter, user=clerk) is not None
 
 
 def test_the_claim_changes_a_ticket_only_while_it_waits(queue, window, hall_clerk):
