@@ -442,7 +442,7 @@ def applicant_data_reads_page(*, applicant: Applicant, page_number: Any, per_pag
 
 # --- apply online: the catalogue as this applicant may use it ------------------------------
 
-# How people and companies look for a service (DESIGN: by their matter, not by department).
+# How people and companies look for a service (by their matter, not by department).
 LIFE_EVENTS_BY_KIND = {
     ApplicantKind.PERSON: (
         LifeEvent.BIRTH,

@@ -1,6 +1,6 @@
 """The staff's case reads: ``GET /api/v1/cases/`` (a page of the caller's cases, newest
 first, filtered by ``state`` and ``centre``) and ``GET /api/v1/cases/<tracking_no>/`` (one
-case, as the intake API answers it: ``cases.api.intake._body``).
+case, as the intake API answers it: ``cases.api.intake.case_body``).
 
 Scope is the window's (``window_cases``): a clerk or supervisor sees the cases of their
 centre and every centre below it, a village agent those it submitted, the city all. A case
@@ -36,7 +36,7 @@ from ..models import Case
 from ..selectors.window import window_cases
 from ..services.intake import case_checklist
 from .approvals import ApprovalPagination
-from .intake import CaseCreateView, CaseIntakeSerializer, IsWindowStaff, _body
+from .intake import CaseCreateView, CaseIntakeSerializer, IsWindowStaff, case_body
 
 CASE_READER_ROLES = (Role.CLERK, Role.AGENT, Role.SUPERVISOR)
 
@@ -186,4 +186,4 @@ class CaseDetailView(APIView):
             window_cases(user=request.user).select_related("applicant", "centre"),
             tracking_no=tracking_no,
         )
-        return Response(_body(case, case_checklist(case=case)))
+        return Response(case_body(case, case_checklist(case=case)))

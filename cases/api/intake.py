@@ -1,4 +1,4 @@
-"""The intake API of DESIGN.md §6: open a case, hand over materials, submit.
+"""The intake API (docs/architecture.md §6): open a case, hand over materials, submit.
 
 Thin views: shape checks here, everything else in ``cases.services.intake``.
 Errors come back as ``400`` with a message per field (the applicant's fields
@@ -200,7 +200,8 @@ class SubmitSerializer(serializers.Serializer):
     )
 
 
-def _body(case: Case, checklist: list[ChecklistEntry]) -> dict[str, Any]:
+def case_body(case: Case, checklist: list[ChecklistEntry]) -> dict[str, Any]:
+    """A case as the intake API answers it (and ``GET /api/v1/cases/<no>/``)."""
     return {
         "tracking_no": case.tracking_no,
         "state": case.state,
@@ -310,7 +311,9 @@ class CaseCreateView(APIView):
             )
         except CaseError as error:
             return _error(error)
-        response = Response(_body(result.case, result.checklist), status=status.HTTP_201_CREATED)
+        response = Response(
+            case_body(result.case, result.checklist), status=status.HTTP_201_CREATED
+        )
         if replayed:
             response["Idempotent-Replayed"] = "true"
         return response
@@ -349,7 +352,7 @@ class CaseMaterialUploadView(APIView):
         except CaseError as error:
             return _error(error)
         case.refresh_from_db()
-        return Response(_body(case, case_checklist(case=case)))
+        return Response(case_body(case, case_checklist(case=case)))
 
 
 class CaseSubmitView(APIView):
@@ -372,7 +375,7 @@ class CaseSubmitView(APIView):
         except CaseError as error:
             return _error(error)
         case = Case.objects.get(pk=result.case.pk)
-        body = _body(case, result.checklist)
+        body = case_body(case, result.checklist)
         notice = case.events.filter(name="request_materials").order_by("-created_at").first()
         if case.state == CaseState.PENDING_MATERIALS and notice is not None:
             body["missing"] = notice.data.get("missing", [])

@@ -77,7 +77,9 @@ def test_a_citizen_books_a_free_slot_on_a_phone(live_server, phone, person, coun
     Select(picker.find_element(By.ID, "picker-queue")).select_by_value("A")
     Select(picker.find_element(By.ID, "picker-day")).select_by_value(day.isoformat())
     _click(driver, picker.find_element(By.CSS_SELECTOR, "button[type=submit]"))
-    WebDriverWait(driver, 10).until(conditions.staleness_of(picker))  # the chosen day's page
+    # The chosen day's page. Not staleness_of(picker): while the page is replaced Chromium
+    # may answer "node does not belong to the document" instead of "stale element".
+    WebDriverWait(driver, 10).until(lambda page: f"day={day.isoformat()}" in page.current_url)
 
     slot = WebDriverWait(driver, 10).until(
         conditions.presence_of_element_located((By.CSS_SELECTOR, "#slots input[value='09:00']"))

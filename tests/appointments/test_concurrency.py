@@ -4,41 +4,19 @@ the slot is full, and the counter agrees with the rows (issue 17, "done means").
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connections
 
 from appointments.exceptions import AlreadyBookedError, SlotFullError
 from appointments.models import Appointment, SlotCounter, SlotRule
 from appointments.services.booking import appointment_book
+from tests.concurrency import race
 from tests.factories import ApplicantFactory
 
 from .conftest import NOW, TUESDAY
 
 THREADS = 20
 NINE = dt.time(9, 0)
-
-
-def _race(functions):  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(len(functions))
-    outcomes: list[object] = [None] * len(functions)
-
-    def run(index, function):  # type: ignore[no-untyped-def]
-        try:
-            barrier.wait()
-            outcomes[index] = function()
-        except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
 
 
 @pytest.mark.postgresql
@@ -52,7 +30,7 @@ def test_twenty_people_booking_a_slot_of_three_at_once_exactly_three_win(county,
             applicant=applicant, centre=county, queue=queue_a, day=TUESDAY, start=NINE, now=NOW
         )
 
-    outcomes = _race([book(applicant) for applicant in people])
+    outcomes = race([book(applicant) for applicant in people])
     winners = [outcome for outcome in outcomes if isinstance(outcome, Appointment)]
     losers = [outcome for outcome in outcomes if isinstance(outcome, SlotFullError)]
     assert (len(winners), len(losers)) == (3, THREADS - 3), outcomes
@@ -64,7 +42,7 @@ def test_twenty_people_booking_a_slot_of_three_at_once_exactly_three_win(county,
 @pytest.mark.django_db(transaction=True)
 def test_one_person_booking_twice_at_once_gets_one_appointment(county, queue_a, person):
     starts = [NINE, dt.time(9, 30)]
-    outcomes = _race(
+    outcomes = race(
         [
             (lambda start=start: appointment_book(
                 applicant=person, centre=county, queue=queue_a, day=TUESDAY, start=start, now=NOW

@@ -4,44 +4,22 @@ notification once: the cursor row serialises scans, the unique key drops repeats
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connections
 
 from cases.services.jobs import job_publisher_register
 from notifications.constants import NotificationStatus
 from notifications.models import Notification
 from notifications.services.events import notifications_scan_events
 from notifications.services.sending import notifications_send_due
+from tests.concurrency import race
 from tests.factories import ApplicantFactory
 
 from .conftest import accept, make_case, sms_sent
 
 THREADS = 6
 CASES = 30
-
-
-def _race(functions):  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(len(functions))
-    outcomes: list[object] = [None] * len(functions)
-
-    def run(index, function):  # type: ignore[no-untyped-def]
-        try:
-            barrier.wait()
-            outcomes[index] = function()
-        except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
 
 
 def _cases(item):  # type: ignore[no-untyped-def]
@@ -59,7 +37,7 @@ def test_concurrent_scans_and_sends_send_each_once(item, settings):
         notifications_scan_events()
         return notifications_send_due()
 
-    outcomes = _race([scan_and_send for _ in range(THREADS)])
+    outcomes = race([scan_and_send for _ in range(THREADS)])
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     notifications_send_due()
     assert Notification.objects.count() == CASES
@@ -79,7 +57,7 @@ def test_concurrent_senders_share_the_rows(item, settings):
         notifications_scan_events()
     finally:
         job_publisher_register(previous)
-    outcomes = _race([notifications_send_due for _ in range(THREADS)])
+    outcomes = race([notifications_send_due for _ in range(THREADS)])
     assert sum(outcomes) == CASES, outcomes  # type: ignore[arg-type]
     assert len(sms_sent()) == CASES
     assert set(Notification.objects.values_list("attempts", flat=True)) == {1}

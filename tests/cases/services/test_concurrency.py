@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django_fsm import ConcurrentTransition
 
 from cases.constants import ApprovalState, CaseState
@@ -13,6 +11,7 @@ from cases.exceptions import ConcurrentTransitionError
 from cases.models import Approval, Case, CaseEvent
 from cases.services.intake import case_accept, case_request_materials
 from cases.services.review import approval_approve, approval_reject
+from tests.concurrency import race
 from tests.factories import ApprovalFactory, CaseFactory, ServiceItemFactory
 
 
@@ -45,37 +44,12 @@ def test_the_model_refuses_to_save_over_a_state_changed_underneath():
     assert Case.objects.get(pk=case.pk).state == CaseState.PENDING_MATERIALS
 
 
-def _race(functions):
-    """Run the functions in threads released together; return their results or exceptions."""
-    barrier = threading.Barrier(len(functions))
-    outcomes: list[object] = [None] * len(functions)
-
-    def run(index, function):
-        try:
-            barrier.wait()
-            outcomes[index] = function()
-        except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [
-        threading.Thread(target=run, args=(index, function))
-        for index, function in enumerate(functions)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("attempt", range(3))
 def test_two_clerks_accepting_at_once_exactly_one_wins(clerk, attempt):
     case = CaseFactory(state=CaseState.SUBMITTED)
     views = [Case.objects.get(pk=case.pk) for _ in range(2)]
-    outcomes = _race(
+    outcomes = race(
         [
             lambda: case_accept(case=views[0], actor=clerk),
             lambda: case_request_materials(case=views[1], actor=clerk, missing=["营业执照"]),
@@ -100,7 +74,7 @@ def test_two_reviewers_deciding_one_approval_at_once_exactly_one_decision_stands
         item=ServiceItemFactory(department=department), state=ApprovalState.IN_REVIEW
     )
     views = [Approval.objects.get(pk=approval.pk) for _ in range(2)]
-    outcomes = _race(
+    outcomes = race(
         [
             lambda: approval_approve(approval=views[0], actor=reviewer, note="同意"),
             lambda: approval_reject(approval=views[1], actor=reviewer, note="不同意"),
@@ -152,7 +126,7 @@ def test_two_prerequisites_granted_at_once_start_the_approval_waiting_for_both_o
     assert approvals[waiting.pk].state == ApprovalState.WAITING
     for item in (first, second):  # their checks ran after the dispatch committed
         assert Approval.objects.get(pk=approvals[item.pk].pk).state == ApprovalState.IN_REVIEW
-    outcomes = _race(
+    outcomes = race(
         [
             lambda: approval_approve(approval=approvals[first.pk], actor=reviewer, note="同意"),
             lambda: approval_approve(approval=approvals[second.pk], actor=reviewer, note="同意"),
