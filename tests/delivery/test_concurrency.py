@@ -10,7 +10,7 @@ from cases.constants import CaseState, DeliveryStatus
 from cases.exceptions import CaseError
 from cases.models import Case, CaseEvent, CourierEvent, Delivery
 from cases.services.delivery import courier_webhook_receive, delivery_create, webhook_signature
-from tests.cases.services.test_concurrency import _race
+from tests.concurrency import race
 from tests.factories import CaseFactory
 
 from .conftest import WEBHOOK_SECRETS, parcel
@@ -38,7 +38,7 @@ def test_the_same_webhook_event_twice_at_once_is_applied_once(clerk, webhook_sec
             courier="EMS", timestamp=timestamp, signature=signature, body=body
         )
 
-    outcomes = _race([receive, receive])
+    outcomes = race([receive, receive])
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert sorted(outcome.duplicate for outcome in outcomes) == [False, True]
     assert CourierEvent.objects.count() == 1
@@ -51,7 +51,7 @@ def test_the_same_webhook_event_twice_at_once_is_applied_once(clerk, webhook_sec
 def test_two_clerks_sending_the_same_case_at_once_make_one_parcel(clerk):
     case = CaseFactory(state=CaseState.ISSUED)
     views = [Case.objects.get(pk=case.pk) for _ in range(2)]
-    outcomes = _race(
+    outcomes = race(
         [
             lambda: delivery_create(case=views[0], actor=clerk, **parcel()),
             lambda: delivery_create(

@@ -10,7 +10,7 @@ from cases.models import Case, CaseEvent
 from cases.services.intake import EmptyCaseError, case_accept, case_create, case_submit
 from cases.services.numbers import TRACKING_ALPHABET, sequence_next, tracking_number_new
 from cases.workdays import add_working_days
-from tests.cases.services.test_concurrency import _race
+from tests.concurrency import race
 from tests.factories import ApplicantFactory, BundleFactory, ServiceItemFactory
 
 
@@ -67,5 +67,5 @@ def test_tracking_numbers_are_dated_random_and_unambiguous():
 
 @pytest.mark.django_db(transaction=True)
 def test_sequences_never_repeat_under_concurrency():
-    outcomes = _race([lambda: sequence_next(name="certificate:TEST") for _ in range(8)])
+    outcomes = race([lambda: sequence_next(name="certificate:TEST") for _ in range(8)])
     assert sorted(outcomes) == list(range(1, 9)), outcomes
