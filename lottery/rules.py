@@ -92,22 +92,44 @@ def _node_problems(
         return
     for combinator in ("all", "any"):
         if combinator in node:
-            children = node[combinator]
-            if not isinstance(children, list) or not children:
-                problems.append(
-                    _("%(path)s：%(combinator)s 需要至少一条规则的列表。")
-                    % {"path": path, "combinator": combinator}
-                )
-                return
-            if "reason" in node and not _text(node["reason"]):
-                problems.append(_("%(path)s：reason 不能为空。") % {"path": path})
-            if "rule" in node:
-                _rule_name_problems(node["rule"], path, problems, seen)
-            for index, child in enumerate(children):
-                _node_problems(
-                    child, f"{path}.{combinator}[{index}]", problems, registry_codes, seen
-                )
+            _combinator_problems(node, combinator, path, problems, registry_codes, seen)
             return
+    _leaf_problems(node, path, problems, registry_codes, seen)
+
+
+def _combinator_problems(
+    node: dict[str, Any],
+    combinator: str,
+    path: str,
+    problems: list[str],
+    registry_codes: set[str] | None,
+    seen: set[str],
+) -> None:
+    """An ``all`` or ``any`` node: its list of children, its own reason and rule code, then
+    each child in turn."""
+    children = node[combinator]
+    if not isinstance(children, list) or not children:
+        problems.append(
+            _("%(path)s：%(combinator)s 需要至少一条规则的列表。")
+            % {"path": path, "combinator": combinator}
+        )
+        return
+    if "reason" in node and not _text(node["reason"]):
+        problems.append(_("%(path)s：reason 不能为空。") % {"path": path})
+    if "rule" in node:
+        _rule_name_problems(node["rule"], path, problems, seen)
+    for index, child in enumerate(children):
+        _node_problems(child, f"{path}.{combinator}[{index}]", problems, registry_codes, seen)
+
+
+def _leaf_problems(
+    node: dict[str, Any],
+    path: str,
+    problems: list[str],
+    registry_codes: set[str] | None,
+    seen: set[str],
+) -> None:
+    """A single rule: its code, the keys every rule needs, its registry and its operator."""
     _rule_name_problems(node.get("rule"), path, problems, seen)
     for key in ("registry", "field", "reason"):
         if not _text(node.get(key)):
@@ -117,6 +139,11 @@ def _node_problems(
         problems.append(
             _("%(path)s：没有代码为“%(code)s”的共享数据库。") % {"path": path, "code": registry}
         )
+    _operator_problems(node, path, problems)
+
+
+def _operator_problems(node: dict[str, Any], path: str, problems: list[str]) -> None:
+    """The operator is one of ``OPERATORS`` and has the ``value`` it compares with."""
     op = node.get("op")
     if op not in OPERATORS:
         problems.append(

@@ -34,8 +34,6 @@ KNOWN_COMPLEX: frozenset[str] = frozenset(
     {
         "cases/services/demo.py:_pools",  # issue 21: to split
         "cases/services/intake/applicants.py:case_prefill",  # issue 21: to split
-        "lottery/rules.py:_node_problems",  # issue 21: to split
-        "lottery/services/verification.py:applications_check",  # issue 21: to split
     }
 )
 
@@ -49,16 +47,7 @@ KNOWN_OVERSIZED: frozenset[str] = frozenset(
         "cases/window/views.py",  # issue 21: to split
         "citizens/selectors.py",  # issue 21: to split
         "citizens/tracking.py",  # issue 21: to split
-        "departments/connectors.py",  # issue 21: to split
-        "departments/demo/people.py",  # issue 21: to split
-        "departments/models.py",  # issue 21: to split
-        "departments/services/demo.py",  # issue 21: to split
-        "departments/services/registry_import.py",  # issue 21: to split
-        "lottery/admin.py",  # issue 21: to split
-        "lottery/api/views.py",  # issue 21: to split
-        "lottery/services/verification.py",  # issue 21: to split
         "onewindow/settings/base.py",  # issue 21: to split
-        "supervision/selectors/kpis.py",  # issue 21: to split
     }
 )
 

@@ -18,6 +18,9 @@ log's unique constraint keeps each read logged once.
 A registry that cannot answer (or that the department may not read) leaves its
 applicants ``PENDING_REGISTRY``, never ineligible; the fields of the registries that did
 answer are kept (``facts``) so that the next run reads only what is missing.
+
+The checking itself is ``lottery.services.eligibility``; the counts of a run,
+``lottery.services.progress`` (both re-exported here, where callers have always found them).
 """
 
 from __future__ import annotations
@@ -34,17 +37,37 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.constants import ApplicantKind
 from cases.services.jobs import job_enqueue
-from cases.services.sharing import purpose_text
-from departments.models import Registry
-from sharing.models import SharingPurpose
-from sharing.services import registry_read_batch, sharing_purpose_get_or_create
 
-from ..constants import UNFINISHED_STATES, ApplicationState
+from ..constants import UNFINISHED_STATES
 from ..models import Application, Round
-from ..rules import Compiled, compile_rules, tree_registries
+from .eligibility import (
+    Verdict,
+    applications_check,
+    compiled_rules,
+    round_close_date,
+    round_purpose,
+)
 from .errors import LotteryError
+from .progress import RoundProgress, round_failures_by_rule, round_progress
+
+__all__ = [
+    "CHUNK_JOB",
+    "POOL_JOB",
+    "RoundProgress",
+    "Verdict",
+    "VerificationStart",
+    "applications_check",
+    "chunk_size",
+    "chunk_verify",
+    "compiled_rules",
+    "round_close_date",
+    "round_failures_by_rule",
+    "round_progress",
+    "round_purpose",
+    "round_verification_start",
+    "verdicts_write",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -54,30 +77,6 @@ POOL_JOB = "lottery_publish_pool"
 
 def chunk_size() -> int:
     return max(1, int(getattr(settings, "LOTTERY_CHUNK_SIZE", 5000)))
-
-
-def round_purpose(round_: Round) -> SharingPurpose:
-    """The data-access log's purpose of a round's verification (one per round)."""
-    return sharing_purpose_get_or_create(
-        key=f"lottery:{round_.code}",
-        purpose=purpose_text("小客车指标摇号资格审核（%(round)s）", round=round_.code),
-        department=round_.rule_set.department,
-    )
-
-
-def round_close_date(round_: Round) -> dt.date:
-    return timezone.localdate(round_.applications_close)
-
-
-def compiled_rules(round_: Round) -> dict[str, Compiled]:
-    """The round's rule trees per applicant kind, compiled."""
-    codes = {code for tree in round_.rule_set.rules.values() for code in tree_registries(tree)}
-    names = dict(Registry.objects.filter(code__in=codes).values_list("code", "name"))
-    close = round_close_date(round_)
-    return {
-        kind: compile_rules(tree, close=close, registry_names=names)
-        for kind, tree in round_.rule_set.rules.items()
-    }
 
 
 @dataclass(frozen=True)
@@ -158,131 +157,6 @@ def chunk_verify(*, round_id: int, first_id: int, before_id: int | None) -> dict
     return written
 
 
-@dataclass(frozen=True)
-class Verdict:
-    application_id: int
-    state: str
-    reasons: list[dict[str, str]]
-    facts: dict[str, Any] | None
-
-
-def applications_check(
-    *,
-    round_: Round,
-    rows: list[tuple[int, str, str, Any]],
-    purpose: SharingPurpose | None = None,
-    user: Any = None,
-) -> list[Verdict]:
-    """Read and check ``(id, kind, subject id, facts)`` rows: one batch read per registry
-    for the subjects still missing it, then every rule per application."""
-    purpose = purpose or round_purpose(round_)
-    compiled = compiled_rules(round_)
-    registries = {
-        registry.code: registry
-        for registry in Registry.objects.filter(
-            code__in={code for rules in compiled.values() for code in rules.registries}
-        )
-    }
-    facts: dict[int, dict[str, Any]] = {}
-    # Each kind's rules once, not once per row and registry (a chunk is thousands of rows).
-    kind_rules = {kind: _rules_for(compiled, kind) for kind in {row[1] for row in rows}}
-    for application_id, _kind, _subject, known in rows:
-        facts[application_id] = dict(_decoded(known) or {})
-    unavailable: dict[str, str] = {}
-    for code, registry in registries.items():
-        fields = sorted(
-            {field for rules in compiled.values() for field in rules.registries.get(code, ())}
-        )
-        wanted = [
-            (application_id, subject)
-            for application_id, kind, subject, _known in rows
-            if code in kind_rules[kind].registries and code not in facts[application_id]
-        ]
-        if not wanted:
-            continue
-        reading = registry_read_batch(
-            purpose=purpose,
-            registry=registry,
-            subject_ids=[subject for _id, subject in wanted],
-            fields=fields,
-            user=user,
-        )
-        if not reading.ok:
-            unavailable[code] = registry.name
-            continue
-        for application_id, subject in wanted:
-            facts[application_id][code] = reading.records.get(subject)
-    missing_codes = set(_rules_registries(compiled)) - set(registries)
-    for code in missing_codes:
-        unavailable[code] = code
-    verdicts = []
-    for application_id, kind, _subject, _known in rows:
-        rules = kind_rules[kind]
-        known = facts[application_id]
-        waiting = [code for code in rules.registries if code not in known]
-        if waiting:
-            verdicts.append(
-                Verdict(
-                    application_id=application_id,
-                    state=ApplicationState.PENDING_REGISTRY,
-                    reasons=[
-                        {
-                            "rule": "",
-                            "registry": code,
-                            "message": purpose_text(
-                                "%(registry)s暂时无法读取，稍后将自动重新核验。",
-                                registry=unavailable.get(code, code),
-                            ),
-                        }
-                        for code in waiting
-                    ],
-                    facts=known,
-                )
-            )
-            continue
-        failures = rules.check(known)
-        verdicts.append(
-            Verdict(
-                application_id=application_id,
-                state=ApplicationState.INELIGIBLE if failures else ApplicationState.ELIGIBLE,
-                reasons=failures,
-                facts=None,
-            )
-        )
-    return verdicts
-
-
-_NO_RULES = Compiled(check=lambda facts: [], registries={})
-
-
-def _rules_for(compiled: dict[str, Compiled], kind: str) -> Compiled:
-    found = compiled.get(kind)
-    if found is None:
-        # A kind the rule set does not admit: refused with a reason (``application_submit``
-        # already refuses it; this covers a rule set changed after the application).
-        return Compiled(
-            check=lambda facts: [
-                {
-                    "rule": "APPLICANT_KIND",
-                    "registry": "",
-                    "message": purpose_text(
-                        "本轮不接受%(kind)s申请。", kind=ApplicantKind(kind).label
-                    ),
-                }
-            ],
-            registries={},
-        )
-    return found
-
-
-def _rules_registries(compiled: dict[str, Compiled]) -> list[str]:
-    return [code for rules in compiled.values() for code in rules.registries]
-
-
-def _decoded(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
 def verdicts_write(*, round_id: int, verdicts: list[Verdict]) -> dict[str, int]:
     """Write the verdicts in one transaction, each only over an application that is still
     unfinished; answers how many of each state were written."""
@@ -361,46 +235,3 @@ def _verdicts_write_orm(*, round_id: int, verdicts: list[Verdict], now: dt.datet
         changed, ["state", "reasons", "facts", "verified_at"], batch_size=500
     )
     return [application.state for application in changed]
-
-
-@dataclass(frozen=True)
-class RoundProgress:
-    total: int
-    states: dict[str, int]
-
-    @property
-    def unfinished(self) -> int:
-        return sum(self.states.get(state, 0) for state in UNFINISHED_STATES)
-
-    @property
-    def submitted(self) -> int:
-        return self.states.get(ApplicationState.SUBMITTED, 0)
-
-
-def round_progress(*, round_: Round) -> RoundProgress:
-    """How many applications are in each state: one ``GROUP BY``."""
-    from django.db.models import Count
-
-    states = dict(
-        Application.objects.filter(round=round_)
-        .values_list("state")
-        .annotate(count=Count("id"))
-        .order_by()
-        .values_list("state", "count")
-    )
-    return RoundProgress(total=sum(states.values()), states=states)
-
-
-def round_failures_by_rule(*, round_: Round) -> dict[str, int]:
-    """How many ineligible applications each rule failed (a summary of the run), read in
-    chunks so memory stays flat."""
-    counts: Counter[str] = Counter()
-    reasons = (
-        Application.objects.filter(round=round_, state=ApplicationState.INELIGIBLE)
-        .values_list("reasons", flat=True)
-        .iterator(chunk_size=10_000)
-    )
-    for listed in reasons:
-        for reason in _decoded(listed) or []:
-            counts[reason.get("rule") or reason.get("registry", "")] += 1
-    return dict(counts)

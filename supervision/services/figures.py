@@ -10,7 +10,7 @@ items, and approvals by (day, channel, centre, department, state, decision worki
 days, on time, overdue), the same once per item of their case. Whatever the filter
 (dates, channel, centre, department, item), the dashboard then sums a few tens of
 thousands of rows. Working days are counted in SQL against ``WorkdayCalendar``.
-The same definitions as the live queries in ``selectors/kpis.py`` hold, and a
+The same definitions as the live queries in ``selectors/kpis/live.py`` hold, and a
 test checks that both give the same figures.
 """
 

@@ -336,12 +336,12 @@ def test_delivery_address_may_be_corrected_but_not_its_status(admin_site_client,
 
 @pytest.mark.parametrize("model", [Case, Approval, Certificate])
 def test_workflow_rows_cannot_be_added_here(superuser_request, model):
-    assert not admin.site._registry[model].has_add_permission(superuser_request)
+    assert not admin.site.get_model_admin(model).has_add_permission(superuser_request)
 
 
 @pytest.mark.parametrize("model", VIEW_ONLY_MODELS)
 def test_view_only_models_cannot_be_changed(superuser_request, model):
-    model_admin = admin.site._registry[model]
+    model_admin = admin.site.get_model_admin(model)
     assert not model_admin.has_change_permission(superuser_request)
     assert model_admin.has_view_permission(superuser_request)
 
@@ -349,7 +349,7 @@ def test_view_only_models_cannot_be_changed(superuser_request, model):
 def test_case_and_approval_state_fields_are_read_only(superuser_request, case_file):
     for key, field in [("case", "state"), ("approval", "state"), ("certificate", "status")]:
         instance = case_file[key]
-        assert field in admin.site._registry[type(instance)].get_readonly_fields(
+        assert field in admin.site.get_model_admin(type(instance)).get_readonly_fields(
             superuser_request, instance
         )
 
@@ -361,7 +361,7 @@ def test_case_and_approval_state_fields_are_read_only(superuser_request, case_fi
 def test_audit_rows_have_no_add_change_or_delete_permission_even_for_superusers(
     superuser_request, case_file, model
 ):
-    model_admin = admin.site._registry[model]
+    model_admin = admin.site.get_model_admin(model)
     row = model.objects.first()
     assert superuser_request.user.is_superuser
     assert not model_admin.has_add_permission(superuser_request)
@@ -386,7 +386,7 @@ def test_audit_rows_refuse_add_change_and_delete_requests(admin_site_client, cas
 
 @pytest.mark.parametrize("model", NO_DELETE_MODELS)
 def test_no_delete_action_on_workflow_and_audit_models(superuser_request, model):
-    model_admin = admin.site._registry[model]
+    model_admin = admin.site.get_model_admin(model)
     assert "delete_selected" not in model_admin.get_actions(superuser_request)
     assert not model_admin.has_delete_permission(superuser_request)
 

@@ -132,7 +132,7 @@ def test_every_catalogue_model_is_registered_or_inline_only():
 
 
 def test_user_admin_carries_the_staff_profile_inline():
-    user_admin = admin.site._registry[get_user_model()]
+    user_admin = admin.site.get_model_admin(get_user_model())
     assert any(inline.model is StaffProfile for inline in user_admin.inlines)
 
 

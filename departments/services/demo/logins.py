@@ -1,37 +1,25 @@
-"""``load_demo``: the catalogue, synthetic registries and one login per role.
-
-Running it again changes nothing: every row is compared with what it should be
-and written only when missing or different, so a demo machine can be refreshed
-at any time without duplicating people or resetting anyone's work.
-"""
+"""The demo logins: one per role, one clerk per centre and supervisor per county, one
+reviewer per department and ``admin``, all with the public demo password."""
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
-from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import AbstractBaseUser, Group, Permission
-from django.db import transaction
-from django.db.models import Count
-from django.utils import timezone
+from django.contrib.auth.models import AbstractBaseUser, Group
 
-import departments.demo
 from centres.constants import CentreLevel
 from centres.models import Centre
 from centres.services import network_demo_load
 from departments.constants import Role
-from departments.demo.people import REGISTRY_CODES, build_demo_population
-from departments.models import Department, Registry, RegistryRecord, StaffProfile
-from departments.services.catalogue import CatalogueError, catalogue_import
+from departments.models import Department, StaffProfile
 
-CATALOGUE_PATH = Path(departments.demo.__file__).parent / "catalogue.yaml"
+from .base import CATALOGUE_PATH, DemoDataError
+from .groups import ROLE_GROUPS, groups_demo_load
 
 # The window clerks' own department, if the catalogue has one (first match wins).
 WINDOW_DEPARTMENT_KEYWORDS = ("行政审批", "政务服务")
@@ -57,154 +45,6 @@ REVIEWER_GIVEN_NAMES = (
     "建华", "丽娟", "志强", "海燕", "国庆", "秀兰", "文博", "晓梅",
     "永红", "春燕", "德胜", "慧敏", "立新", "雪梅", "明辉", "玉洁",
 )  # fmt: skip
-
-ROLE_GROUPS = {
-    Role.CLERK: "clerks",
-    Role.AGENT: "agents",
-    Role.SUPERVISOR: "supervisors",
-    Role.REVIEWER: "reviewers",
-    Role.LOTTERY_OFFICER: "lottery_officers",
-}
-# The catalogue as reviewers, clerks and agents may browse it. Registry records and
-# staff profiles are left out: personal data is read through the sharing gateway,
-# which logs every read, never by browsing the admin.
-CATALOGUE_MODELS = (
-    "department",
-    "certificatetype",
-    "registry",
-    "materialtype",
-    "serviceitem",
-    "materialrequirement",
-    "bundle",
-    "bundleitem",
-    "sharingagreement",
-)
-CATALOGUE_VIEW = {("departments", f"view_{model}") for model in CATALOGUE_MODELS}
-CLERK_CASE_MODELS = ("case", "applicant", "casematerial", "visit", "delivery")
-GROUP_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
-    "clerks": CATALOGUE_VIEW
-    | {
-        ("cases", f"{action}_{model}")
-        for model in CLERK_CASE_MODELS
-        for action in ("view", "add", "change")
-    },
-    "agents": set(CATALOGUE_VIEW),
-    "reviewers": CATALOGUE_VIEW
-    | {("cases", "view_approval"), ("cases", "change_approval")}
-    | {
-        ("cases", f"view_{model}")
-        for model in ("case", "casematerial", "verification", "caseevent", "certificate")
-    },
-    "supervisors": set(),  # every view permission of both apps, filled in at load time
-    # The lottery's admin: open and edit rounds and rule sets, decide appeals.
-    "lottery_officers": {
-        ("lottery", f"{action}_{model}")
-        for model in ("round", "ruleset")
-        for action in ("view", "change", "add")
-    }
-    | {("lottery", "view_application"), ("lottery", "change_application")},
-}
-SUPERVISED_APPS = ("cases", "departments")
-# The apps whose permissions the groups are given.
-GROUP_APPS = (*SUPERVISED_APPS, "lottery")
-
-
-class DemoDataError(Exception):
-    """The demo data cannot be loaded; the message says why."""
-
-
-class DemoLoadRefusedError(DemoDataError):
-    """``DEBUG`` is off and the load was not forced."""
-
-
-def demo_load(*, force: bool = False) -> dict[str, int]:
-    """Load or refresh the demo: what a visitor of the demo site logs in with and finds.
-
-    Imports the demo catalogue, fills the local registries with the synthetic
-    persons and organisations, and creates the logins ``clerk``, ``agent``,
-    ``supervisor``, ``lottery_officer`` (of the transport department), ``admin`` and
-    ``reviewer_<code>`` for every department, all with
-    ``settings.DEMO_PASSWORD``. Refuses when ``DEBUG`` is off unless ``force``:
-    the password is public. Returns counts for the summary.
-    """
-    if not settings.DEBUG and not force:
-        raise DemoLoadRefusedError(
-            "load_demo refuses to run with DEBUG off: it creates demo logins (clerk, agent, "
-            "supervisor, lottery_officer, admin, reviewer_*) whose password "
-            f"{settings.DEMO_PASSWORD!r} is public. "
-            "Run it on a demo or development system, or pass --force if this one really is a demo."
-        )
-    with transaction.atomic():
-        try:
-            catalogue_counts = catalogue_import(path=CATALOGUE_PATH)
-        except CatalogueError as error:
-            raise DemoDataError(
-                f"The demo catalogue could not be imported, nothing was loaded:\n{error}"
-            ) from error
-        counts = {f"catalogue_{name}": number for name, number in catalogue_counts.items()}
-        counts.update(_registries_load())
-        counts.update(_logins_load())
-    return counts
-
-
-# --- registries -------------------------------------------------------------
-
-
-def _registries_load() -> dict[str, int]:
-    registries = {
-        registry.code: registry for registry in Registry.objects.filter(code__in=REGISTRY_CODES)
-    }
-    missing = [code for code in REGISTRY_CODES if code not in registries]
-    if missing:
-        raise DemoDataError(
-            f"The demo catalogue {CATALOGUE_PATH.name} defines no registry {', '.join(missing)}: "
-            "the synthetic people and companies have nowhere to go."
-        )
-    population = build_demo_population()
-    existing = {
-        (registry_id, subject_id): (pk, data)
-        for pk, registry_id, subject_id, data in RegistryRecord.objects.filter(
-            registry__in=registries.values()
-        ).values_list("pk", "registry_id", "subject_id", "data")
-    }
-    now = timezone.now()
-    to_create: list[RegistryRecord] = []
-    to_update: list[RegistryRecord] = []
-    unchanged = 0
-    for code, records in population.records.items():
-        registry = registries[code]
-        for subject_id, data in records.items():
-            stored = existing.get((registry.pk, subject_id))
-            if stored is None:
-                to_create.append(
-                    RegistryRecord(registry=registry, subject_id=subject_id, data=data)
-                )
-            elif stored[1] != data:
-                # bulk_update skips auto_now, so the time is set here.
-                to_update.append(RegistryRecord(pk=stored[0], data=data, updated_at=now))
-            else:
-                unchanged += 1
-    RegistryRecord.objects.bulk_create(to_create, batch_size=500)
-    RegistryRecord.objects.bulk_update(to_update, ["data", "updated_at"], batch_size=500)
-
-    per_registry = dict(
-        RegistryRecord.objects.filter(registry__in=registries.values())
-        .values_list("registry__code")
-        .annotate(number=Count("pk"))
-        .values_list("registry__code", "number")
-    )
-    counts = {f"registry_{code.lower()}": per_registry.get(code, 0) for code in REGISTRY_CODES}
-    counts.update(
-        records_created=len(to_create),
-        records_updated=len(to_update),
-        records_unchanged=unchanged,
-        persons=len(population.persons),
-        organisations=len(population.organisations),
-    )
-    return counts
-
-
-# --- logins -----------------------------------------------------------------
 
 
 class _DemoPassword:
@@ -239,8 +79,8 @@ class _DemoPassword:
         return self._matches[encoded]
 
 
-def _logins_load() -> dict[str, int]:
-    groups = _groups_load()
+def logins_demo_load() -> dict[str, int]:
+    groups = groups_demo_load()
     password = _DemoPassword(settings.DEMO_PASSWORD)
     window_department = _window_department()
     network_demo_load()
@@ -418,43 +258,3 @@ def _groups_sync(*, user: Any, groups: Iterable[Group]) -> bool:
         return False
     user.groups.set(wanted)
     return True
-
-
-def _groups_load() -> dict[str, Group]:
-    # Permissions are created after migrate; creating them here too makes the
-    # load independent of how the database was set up (idempotent either way).
-    for app_label in GROUP_APPS:
-        create_permissions(apps.get_app_config(app_label), verbosity=0)
-    permissions = {
-        (permission.content_type.app_label, permission.codename): permission
-        for permission in Permission.objects.filter(
-            content_type__app_label__in=GROUP_APPS
-        ).select_related("content_type")
-    }
-    wanted = dict(GROUP_PERMISSIONS)
-    # Supervisors see everything but the registries' raw records: personal data is
-    # read through the sharing gateway, which logs every read.
-    wanted["supervisors"] = {
-        key
-        for key in permissions
-        if key[0] in SUPERVISED_APPS
-        and key[1].startswith("view_")
-        and key not in {("departments", "view_registryrecord")}
-    }
-    unknown = sorted(
-        f"{app}.{codename}"
-        for keys in wanted.values()
-        for app, codename in keys - permissions.keys()
-    )
-    if unknown:
-        raise DemoDataError(
-            f"Demo group permissions name unknown permissions: {', '.join(unknown)}."
-        )
-
-    groups = {}
-    for name, keys in wanted.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        # set() adds and removes only the difference: nothing when already right.
-        group.permissions.set([permissions[key] for key in sorted(keys)])
-        groups[name] = group
-    return groups

@@ -1,143 +1,24 @@
-"""How a registry is read: one interface, one implementation per way of access.
-
-``LocalTableConnector`` reads ``RegistryRecord`` rows (the default and the demo).
-``HttpConnector`` asks a department's own system over HTTPS with JSON. Connectors
-only fetch; the sharing gateway in ``cases.services.sharing`` decides whether a
-read is allowed and logs it.
-
-``read`` answers a ``RegistryResult``: the record (or ``None`` when the registry
-holds none) together with the raw response body exactly as received and its
-SHA-256, so that the gateway can keep the evidence of what the other department
-said. ``fetch`` is the short form that answers only the record.
-
-``read_many`` is the batch read of a mass check (a lottery round): the records of
-many subjects at once, one SQL statement per chunk for a local table and one
-``POST <endpoint>/batch`` per chunk for a department's system. It answers an entry
-for every subject asked (``None`` where the registry holds none) or raises
-``RegistryUnavailableError``: a registry that cannot answer is never read as
-"holds nothing".
-"""
+"""The HTTP connector: a department's own registry system, asked over HTTPS with JSON."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
 
-from onewindow.precompiled import Precompiled
+from ..models import Registry
+from .base import BaseConnector, RegistryResult, RegistryUnavailableError, chunks, unique_ids
 
-from .constants import ConnectorKind
-from .models import Registry, RegistryRecord
-from .selectors import registry_records_data
-
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("departments.connectors")
 
 T = TypeVar("T")
-
-
-class RegistryUnavailableError(Exception):
-    """The registry could not be read (timeout, bad answer); the read is logged as an error."""
-
-
-@dataclass(frozen=True)
-class RegistryResult:
-    """One answer of a registry: the record and the evidence of how it came."""
-
-    data: dict[str, Any] | None
-    raw_body: bytes = b""
-    content_type: str = ""
-    status_code: int | None = None
-    attempts: int = 1
-    source: str = field(default="")
-
-    @property
-    def is_match(self) -> bool:
-        return self.data is not None
-
-    @property
-    def raw_sha256(self) -> str:
-        """The digest of the body as received ("" when there was no body)."""
-        return hashlib.sha256(self.raw_body).hexdigest() if self.raw_body else ""
-
-
-class RegistryConnector(Protocol):
-    def read(self, *, registry: Registry, subject_id: str) -> RegistryResult:
-        """The subject's record with the raw answer; raises ``RegistryUnavailableError``."""
-
-    def fetch(self, *, registry: Registry, subject_id: str) -> dict[str, Any] | None:
-        """The subject's record, or ``None`` when the registry holds none."""
-
-    def read_many(
-        self, *, registry: Registry, subject_ids: Sequence[str], purpose: str
-    ) -> dict[str, dict[str, Any] | None]:
-        """Every asked subject's record or ``None``; raises ``RegistryUnavailableError``."""
-
-
-class BaseConnector:
-    def read(self, *, registry: Registry, subject_id: str) -> RegistryResult:
-        raise NotImplementedError
-
-    def fetch(self, *, registry: Registry, subject_id: str) -> dict[str, Any] | None:
-        return self.read(registry=registry, subject_id=subject_id).data
-
-    def read_many(
-        self, *, registry: Registry, subject_ids: Sequence[str], purpose: str
-    ) -> dict[str, dict[str, Any] | None]:
-        # No fallback to one ``read`` per subject: a mass check must not quietly turn
-        # into two million single reads.
-        raise NotImplementedError
-
-
-def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _unique(subject_ids: Sequence[str]) -> list[str]:
-    """The ids once each, in the order first asked."""
-    return list(dict.fromkeys(subject_ids))
-
-
-# One subject's record: read for every registry check, compiled once.
-_RECORD_DATA = Precompiled(
-    lambda registry, subject: RegistryRecord.objects.filter(
-        registry_id=registry, subject_id=subject
-    ).values_list("data", flat=True)[:1]
-)
-
-
-class LocalTableConnector(BaseConnector):
-    # Reads the database on the caller's connection (and transaction): never in a thread.
-    remote = False
-
-    def read(self, *, registry: Registry, subject_id: str) -> RegistryResult:
-        found = _RECORD_DATA.all(registry=registry.pk, subject=subject_id)
-        if not found:
-            return RegistryResult(data=None, source="local")
-        data = dict(found[0])
-        body = json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
-        return RegistryResult(
-            data=data, raw_body=body, content_type="application/json", source="local"
-        )
-
-    def read_many(
-        self, *, registry: Registry, subject_ids: Sequence[str], purpose: str
-    ) -> dict[str, dict[str, Any] | None]:
-        """One query per ``REGISTRY_BATCH_SIZE`` subjects (default 5000), whatever their number."""
-        unique = _unique(subject_ids)
-        answer: dict[str, dict[str, Any] | None] = dict.fromkeys(unique)
-        size = max(1, int(getattr(settings, "REGISTRY_BATCH_SIZE", 5000)))
-        for chunk in _chunks(unique, size):
-            answer.update(registry_records_data(registry_id=registry.pk, subject_ids=chunk))
-        return answer
 
 
 class _RetryableError(Exception):
@@ -266,9 +147,9 @@ class HttpConnector(BaseConnector):
     ) -> dict[str, dict[str, Any] | None]:
         """One ``POST <endpoint>/batch`` per ``batch_size`` subjects; all of them or an error."""
         url = self._checked_url(registry).rstrip("/") + "/batch"
-        unique = _unique(subject_ids)
+        unique = unique_ids(subject_ids)
         records: dict[str, dict[str, Any] | None] = {}
-        for chunk in _chunks(unique, self.batch_size):
+        for chunk in chunks(unique, self.batch_size):
             payload = {"registry": registry.code, "subject_ids": list(chunk), "purpose": purpose}
             answer = self._with_retries(
                 registry,
@@ -416,18 +297,3 @@ class HttpConnector(BaseConnector):
                 )
             chunks.append(chunk)
         return b"".join(chunks)
-
-
-CONNECTORS: dict[str, RegistryConnector] = {
-    ConnectorKind.LOCAL: LocalTableConnector(),
-    ConnectorKind.HTTP: HttpConnector(),
-}
-
-
-def connector_for(registry: Registry) -> RegistryConnector:
-    try:
-        return CONNECTORS[registry.connector]
-    except KeyError:
-        raise RegistryUnavailableError(
-            f"no connector for {registry.connector!r} registries yet"
-        ) from None

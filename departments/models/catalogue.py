@@ -1,66 +1,21 @@
-"""The catalogue: who decides, what can be asked for, and which data can be shared.
-
-``departments`` never imports ``cases``: the catalogue is the stable ground the
-cases stand on.
-"""
+"""What can be asked for: certificate and material types, the items (事项) with the
+materials they require, and the bundles ("one things") of items."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from centres.constants import CentreLevel
 
-from .constants import (
-    Audience,
-    CertificateFormats,
-    ConnectorKind,
-    DepartmentLevel,
-    ItemKind,
-    LifeEvent,
-    RegistryKind,
-    Role,
-)
-from .identifiers import mask_id_number, validate_uscc
-
-code_validator = RegexValidator(
-    r"^[A-Z0-9][A-Z0-9_.-]{0,39}$",
-    _("代码只能由大写字母、数字、下划线、点和连字符组成，以字母或数字开头，最多40个字符。"),
-)
-department_code_validator = RegexValidator(
-    r"^[A-Z]{1,2}$", _("部门代码是一到两个大写字母（成都式编码 A..AO）。")
-)
-
-
-class Department(models.Model):
-    code = models.CharField(
-        _("代码"), max_length=2, unique=True, validators=[department_code_validator]
-    )
-    name = models.CharField(_("名称"), max_length=100, unique=True)
-    level = models.CharField(
-        _("层级"), max_length=10, choices=DepartmentLevel.choices, default=DepartmentLevel.CITY
-    )
-    credit_code = models.CharField(
-        _("统一社会信用代码"),
-        max_length=18,
-        blank=True,
-        help_text=_("电子证照标识中的颁发机构代码。"),
-        validators=[validate_uscc],
-    )
-    is_active = models.BooleanField(_("在用"), default=True)
-
-    class Meta:
-        ordering = ["code"]
-        verbose_name = _("部门")
-        verbose_name_plural = _("部门")
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+from ..constants import Audience, CertificateFormats, ItemKind, LifeEvent
+from .organisation import Department
+from .registries import Registry
+from .validators import code_validator
 
 
 class CertificateType(models.Model):
@@ -90,62 +45,6 @@ class CertificateType(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
-
-
-class Registry(models.Model):
-    """A department's shareable data set; read only through the sharing gateway."""
-
-    code = models.CharField(_("代码"), max_length=40, unique=True, validators=[code_validator])
-    name = models.CharField(_("名称"), max_length=100)
-    department = models.ForeignKey(
-        Department, verbose_name=_("提供部门"), on_delete=models.PROTECT, related_name="registries"
-    )
-    kind = models.CharField(_("类别"), max_length=20, choices=RegistryKind.choices)
-    connector = models.CharField(
-        _("接入方式"), max_length=10, choices=ConnectorKind.choices, default=ConnectorKind.LOCAL
-    )
-    endpoint_url = models.URLField(_("接口地址"), blank=True)
-    description = models.TextField(_("说明"), blank=True)
-
-    class Meta:
-        ordering = ["code"]
-        verbose_name = _("共享数据库")
-        verbose_name_plural = _("共享数据库")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(connector=ConnectorKind.LOCAL) | ~Q(endpoint_url=""),
-                name="registry_http_needs_endpoint",
-                violation_error_message=_("部门HTTP接口方式必须填写接口地址。"),
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
-
-
-class RegistryRecord(models.Model):
-    """One subject's entry in a local-table registry (the default and the demo connector)."""
-
-    registry = models.ForeignKey(
-        Registry, verbose_name=_("共享数据库"), on_delete=models.CASCADE, related_name="records"
-    )
-    subject_id = models.CharField(
-        _("主体号码"), max_length=18, help_text=_("身份证号码或统一社会信用代码。")
-    )
-    data = models.JSONField(_("数据"), default=dict, blank=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("共享数据记录")
-        verbose_name_plural = _("共享数据记录")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["registry", "subject_id"], name="registry_record_unique_subject"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.registry.code}:{mask_id_number(self.subject_id)}"
 
 
 class MaterialType(models.Model):
@@ -349,139 +248,3 @@ class BundleItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bundle.code} #{self.position} {self.item.code}"
-
-
-class SharingAgreement(models.Model):
-    """Which department may read which registry, and for what. No agreement, no read."""
-
-    consumer = models.ForeignKey(
-        Department,
-        verbose_name=_("使用部门"),
-        on_delete=models.CASCADE,
-        related_name="sharing_agreements",
-    )
-    registry = models.ForeignKey(
-        Registry,
-        verbose_name=_("共享数据库"),
-        on_delete=models.CASCADE,
-        related_name="sharing_agreements",
-    )
-    purpose = models.CharField(_("约定用途"), max_length=200)
-    valid_from = models.DateField(_("生效日期"))
-    valid_until = models.DateField(_("失效日期"), null=True, blank=True)
-    is_active = models.BooleanField(_("有效"), default=True)
-
-    class Meta:
-        ordering = ["consumer", "registry"]
-        verbose_name = _("共享协议")
-        verbose_name_plural = _("共享协议")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["consumer", "registry"], name="sharing_unique_consumer_registry"
-            ),
-            models.CheckConstraint(
-                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
-                name="sharing_valid_range",
-                violation_error_message=_("失效日期不能早于生效日期。"),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.consumer.code} → {self.registry.code}"
-
-
-class StaffProfile(models.Model):
-    """What a staff user is (clerk, reviewer...) and for which department."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("用户"),
-        on_delete=models.CASCADE,
-        related_name="staff_profile",
-    )
-    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
-    department = models.ForeignKey(
-        Department,
-        verbose_name=_("部门"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="staff",
-    )
-    centre = models.ForeignKey(
-        "centres.Centre",
-        verbose_name=_("所在中心"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="staff",
-        help_text=_("窗口人员、代办员和督查人员只看本中心及下级中心的办件；留空为全市。"),
-    )
-
-    class Meta:
-        verbose_name = _("工作人员")
-        verbose_name_plural = _("工作人员")
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(role__in=[Role.REVIEWER, Role.DEPARTMENT_SYSTEM])
-                | Q(department__isnull=False),
-                name="staff_reviewer_has_department",
-                violation_error_message=_("部门审批人员和部门业务系统必须指定所属部门。"),
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} ({self.get_role_display()})"
-
-
-class WorkingCalendarYear(models.Model):
-    """One year's public holidays and adjusted working days (调休) as the State Council
-    announced them, entered or imported by a supervisor. Such a year overrides the
-    ``chinese-calendar`` library: its listed days are as entered, every other day counts
-    Monday to Friday (``cases.workdays``)."""
-
-    year = models.PositiveSmallIntegerField(
-        _("年份"), primary_key=True, validators=[MinValueValidator(2000)]
-    )
-    source = models.CharField(
-        _("依据"),
-        max_length=200,
-        help_text=_("如：国务院办公厅关于2027年部分节假日安排的通知"),
-    )
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("录入人"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-
-    class Meta:
-        ordering = ["-year"]
-        verbose_name = _("节假日安排")
-        verbose_name_plural = _("节假日安排")
-
-    def __str__(self) -> str:
-        return str(self.year)
-
-
-class WorkingCalendarDay(models.Model):
-    """A day of an announced year that is not what Monday-to-Friday says: a holiday on a
-    weekday, or a weekend day worked in exchange (调休上班)."""
-
-    year = models.ForeignKey(
-        WorkingCalendarYear, verbose_name=_("年份"), on_delete=models.CASCADE, related_name="days"
-    )
-    date = models.DateField(_("日期"), unique=True)
-    is_working_day = models.BooleanField(_("是否工作日"))
-    name = models.CharField(_("名称"), max_length=50, blank=True, help_text=_("如：春节、元旦调休"))
-
-    class Meta:
-        ordering = ["date"]
-        verbose_name = _("节假日安排日")
-        verbose_name_plural = _("节假日安排日")
-
-    def __str__(self) -> str:
-        return f"{self.date} {self.name}"
