@@ -7,8 +7,6 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.precompiled import row_insert
-
 from .. import audit
 from ..exceptions import AppendOnlyError
 
@@ -53,7 +51,8 @@ class AppendOnlyModel(models.Model):
         if not self._state.adding:
             raise AppendOnlyError(_("审计记录只能追加，不能修改。"))
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        audit.chain_insert(self, lambda guard=None: row_insert(self, using=using, guard=guard))
+        save = super().save
+        audit.chain_insert(self, lambda: save(force_insert=True, using=using))
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError(_("审计记录只能追加，不能删除。"))

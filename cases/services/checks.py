@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from departments.constants import RegistryKind
-from departments.models import MaterialRequirement, Registry
-from onewindow.precompiled import Precompiled
+from departments.models import Registry
 
 from ..constants import ApplicantKind, ApprovalState, EventKind, VerificationOutcome
 from ..exceptions import ConcurrentTransitionError, InvalidTransitionError
 from ..models import Approval
+from ..selectors.engine import approval_with_context, item_requirements
 from .jobs import RunningJob, job_done_in_this_transaction
 from .overrides import (
     APPLICANT_REGISTRY_KIND,
@@ -55,26 +55,12 @@ CHECK_RULES: dict[str, tuple[set[str], Rule]] = {
 }
 
 
-_APPROVAL_WITH_CONTEXT = Precompiled(
-    lambda pk: Approval.objects.select_related(
-        "item__produces__issuing_department", "department", "case__applicant", "case__bundle"
-    ).filter(pk=pk)
-)
-_REQUIREMENTS = Precompiled(
-    lambda item: (
-        MaterialRequirement.objects.filter(item_id=item)
-        .select_related("material_type__verifiable_by")
-        .order_by("id")
-    )
-)
-
-
 def approval_registries(*, approval: Approval) -> list[Registry]:
     """The registries the item's requirements can be verified in, that describe this applicant."""
     kind = approval.case.applicant.kind
     registries = {
         requirement.material_type.verifiable_by.pk: requirement.material_type.verifiable_by
-        for requirement in _REQUIREMENTS.all(item=approval.item_id)
+        for requirement in item_requirements(item_id=approval.item_id)
         if requirement.material_type.verifiable_by is not None
     }
     return sorted(
@@ -156,7 +142,7 @@ def approval_run_checks(*, approval_id: int, running_job: RunningJob | None = No
     each read in its own); the decision follows in one transaction. ``running_job``:
     the outbox job this runs as (its "done" commits with the decision, and the first
     approval the grant unblocks may be run next by the same worker)."""
-    approval = _APPROVAL_WITH_CONTEXT.get(pk=approval_id)
+    approval = approval_with_context(approval_id=approval_id)
     if approval.state != ApprovalState.PENDING:
         return approval
     checks = approval_check(approval=approval)

@@ -8,30 +8,17 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from departments.models import MaterialRequirement, ServiceItem
-from onewindow.precompiled import Precompiled
+from departments.models import ServiceItem
 
 from ..constants import ApprovalState, CaseState
 from ..models import Approval, Case
+
+# ``case_items`` is imported from here by intake too (acceptance passes the items on).
+from ..selectors.engine import case_items, case_requirements, row_for_update
 from ..workdays import working_calendar
 from .jobs import RunningJob, job_enqueue
 from .queue import approval_start_after_commit
-from .transitions import joined_atomic, row_for_update, run_transition
-
-# The case's items, and the requirements of all of them in one read.
-_CASE_ITEMS = Precompiled(
-    lambda case: ServiceItem.objects.filter(cases__id=case).select_related("department", "produces")
-)
-_CASE_REQUIREMENTS = Precompiled(
-    lambda case: MaterialRequirement.objects.filter(item__cases__id=case).select_related(
-        "material_type"
-    )
-)
-
-
-def case_items(*, case_id: int) -> list[ServiceItem]:
-    """The case's items, each with its department and the certificate type it produces."""
-    return _CASE_ITEMS.all(case=case_id)
+from .transitions import joined_atomic, run_transition
 
 
 def case_dispatch(
@@ -60,7 +47,7 @@ def case_dispatch(
             items = case_items(case_id=case.pk)
         producer_of = {item.produces_id: item for item in items if item.produces_id is not None}
         waits_on: dict[int, set[int]] = {}
-        for requirement in _CASE_REQUIREMENTS.all(case=case.pk):
+        for requirement in case_requirements(case_id=case.pk):
             producer = producer_of.get(requirement.material_type.satisfied_by_id)
             if producer is not None and producer.pk != requirement.item_id:
                 waits_on.setdefault(requirement.item_id, set()).add(producer.pk)
@@ -116,6 +103,6 @@ def case_dispatch_after_commit(*, case_id: int) -> None:
 def case_dispatch_job(*, case_id: int, running_job: RunningJob | None = None) -> None:
     """The outbox handler: dispatch an ``ACCEPTED`` case; any other state means it is done."""
     with transaction.atomic():
-        case = row_for_update(Case, case_id)
+        case = row_for_update(model=Case, pk=case_id)
         if case.state == CaseState.ACCEPTED:  # any other state: dispatched already, or ended
             case_dispatch(case=case, already_locked=True, running_job=running_job)

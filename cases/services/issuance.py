@@ -12,7 +12,6 @@ from certificates.services.issuance import (
     certificate_licence_id,
     licence_serial,
 )
-from onewindow.precompiled import row_insert
 
 from ..constants import ApplicantKind, HolderKind
 from ..models import Approval, Case, Certificate
@@ -99,7 +98,7 @@ def certificate_create_for_approval(*, approval: Approval) -> Certificate | None
         valid_until=valid_until,
         data={"item": item.code, "item_name": item.name, **certificate_subject(approval=approval)},
     )
-    row_insert(certificate)
+    certificate.save(force_insert=True)  # one INSERT: the row is new, nothing to look up
     # Rendered and sealed by a task once this row commits.
     certificate_issue_pdf_after_commit(certificate_id=certificate.pk)
     return certificate

@@ -9,48 +9,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
-
-from onewindow.precompiled import Precompiled
 
 from ..constants import APPROVAL_OPEN_STATES, ApprovalState, CaseState, EventKind
 from ..exceptions import CaseError
 from ..models import Approval, Case
+from ..selectors.engine import approval_dependents_for_update, case_approval_states, row_for_update
 from ..workdays import add_working_days, working_calendar
 from .guards import ConclusionContext, conclusion_blocked_by
 from .issuance import certificate_create_for_approval
 from .jobs import RunningJob
 from .queue import approval_start_after_commit
-from .transitions import joined_atomic, row_for_update, row_locked, run_transition
+from .transitions import joined_atomic, row_locked, run_transition
 
 
 class DecisionReasonRequiredError(CaseError):
     pass
-
-
-# Each approval's state and its item's fee (for the conclusion guards, see guards.py).
-_APPROVAL_STATES = Precompiled(
-    lambda case: Approval.objects.filter(case_id=case).values_list("state", "item__fee")
-)
-# The approvals waiting for ``approval``, locked, each with whether anything else it
-# waits for is not approved yet.
-_DEPENDENTS = Precompiled(
-    lambda approval: (
-        Approval.objects.filter(waits_for__id=approval, state=ApprovalState.WAITING)
-        .annotate(
-            not_yet=Exists(
-                Approval.waits_for.through.objects.filter(from_approval=OuterRef("pk")).exclude(
-                    to_approval__state=ApprovalState.APPROVED
-                )
-            )
-        )
-        .select_related("item")
-        .select_for_update(of=("self",))
-        .order_by("id")
-    )
-)
 
 
 def case_conclude_if_complete(*, case: Case, already_locked: bool = False) -> Case:
@@ -61,7 +36,7 @@ def case_conclude_if_complete(*, case: Case, already_locked: bool = False) -> Ca
         locked = row_locked(case, already_locked=already_locked)
         if locked.state != CaseState.IN_REVIEW:
             return locked
-        rows = _APPROVAL_STATES.all(case=locked.pk)
+        rows = case_approval_states(case_id=locked.pk)
         states = [state for state, _fee in rows]
         if not states or any(state in APPROVAL_OPEN_STATES for state in states):
             return locked
@@ -104,11 +79,11 @@ def approval_after_approved(*, approval: Approval, running_job: RunningJob | Non
     The case row is locked first: two grants in one case take turns here, so the
     second sees the first (an approval waiting for both is started by the second,
     and the case concluded once)."""
-    case = row_for_update(Case, approval.case_id)
+    case = row_for_update(model=Case, pk=approval.case_id)
     certificate_create_for_approval(approval=approval)
     unblocked = [
         approval_unblock(approval=dependent, already_locked=True, running_job=running_job)
-        for dependent in _DEPENDENTS.all(approval=approval.pk)
+        for dependent in approval_dependents_for_update(approval_id=approval.pk)
         if not dependent.not_yet
     ]
     if not unblocked:  # an approval it just started is open: the case cannot conclude yet

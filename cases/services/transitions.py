@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 from typing import Any, TypeVar
 
 from django.db import models, transaction
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import ConcurrentTransition, FSMFieldMixin, can_proceed, has_transition_perm
 
 from departments.roles import user_department_id
-from onewindow.precompiled import Precompiled, row_update
 
 from ..constants import TRANSITION_LABELS, EventKind
 from ..exceptions import (
@@ -30,12 +30,16 @@ from ..exceptions import (
     TransitionPermissionError,
 )
 from ..models import Approval, Case, CaseEvent, Certificate
+from ..selectors.engine import row_for_update
 
 Stateful = TypeVar("Stateful", Case, Approval, Certificate)
 
 
-def _state_field_name(instance: models.Model, transition: str) -> str:
-    return getattr(instance, transition)._django_fsm.field.name
+@functools.cache
+def _state_field_name(model: type[models.Model]) -> str:
+    """The model's state field: each of ours (case, approval, certificate) has one."""
+    (field,) = (field for field in model._meta.concrete_fields if isinstance(field, FSMFieldMixin))
+    return field.name
 
 
 def _describe(instance: models.Model) -> str:
@@ -93,27 +97,18 @@ def joined_atomic() -> contextlib.AbstractContextManager:
     return transaction.atomic()
 
 
-_LOCKED_ROW = {
-    model: Precompiled(lambda pk, model=model: model.objects.select_for_update().filter(pk=pk))
-    for model in (Case, Approval, Certificate)
-}
-
-
-def row_for_update(model: type[Stateful], pk: int) -> Stateful:
-    """The row read with ``SELECT ... FOR UPDATE`` (compiled once, see ``Precompiled``)."""
-    return _LOCKED_ROW[model].get(pk=pk)
-
-
 def row_locked(instance: Stateful, *, already_locked: bool = False) -> Stateful:
     """``instance`` read again with ``SELECT ... FOR UPDATE`` in the current transaction;
     or ``instance`` itself when the caller says it did that already (trusted only
     inside a transaction, where the lock can still be held)."""
     if already_locked and transaction.get_connection().in_atomic_block:
         return instance
-    locked = row_for_update(type(instance), instance.pk)
+    locked = row_for_update(model=type(instance), pk=instance.pk)
     # Related rows the caller already loaded (item, case, applicant...) stay usable:
     # a transition changes state columns, never foreign keys.
-    locked._state.fields_cache.update(instance._state.fields_cache)
+    for field in instance._meta.concrete_fields:
+        if field.is_relation and field.is_cached(instance):
+            field.set_cached_value(locked, field.get_cached_value(instance))
     return locked
 
 
@@ -138,7 +133,7 @@ def run_transition(
     so it is fresh and its row is held: it is not read again.
     """
     model = type(instance)
-    field_name = _state_field_name(instance, transition)
+    field_name = _state_field_name(model)
     seen_state = getattr(instance, field_name)
     label = TRANSITION_LABELS.get(transition, transition)
     # Inside the caller's transaction no savepoint of our own: every refusal below is
@@ -176,16 +171,16 @@ def run_transition(
         before = _column_values(locked)
         method(**arguments)
         with transaction.atomic(savepoint=False):
-            # The UPDATE also requires the state it started from, as django-fsm's
-            # ConcurrentTransitionMixin would: it only fails where the row lock is
-            # not honoured.
-            changed = _changed_fields(locked, before)
-            if not row_update(locked, changed, where={field_name: current_state}):
+            # ``ConcurrentTransitionMixin.save`` also requires the state the row was read
+            # in (``UPDATE ... WHERE id = … AND state = …``): it only refuses where the row
+            # lock is not honoured. Only the changed columns are written.
+            try:
+                locked.save(update_fields=_changed_fields(locked, before))
+            except ConcurrentTransition as error:
                 raise ConcurrentTransitionError(
                     _("%(what)s 已被他人同时处理，未能%(action)s。请刷新后再试。")
                     % {"what": _describe(locked), "action": label}
-                )
-            locked._update_initial_state()  # as the mixin's save() does
+                ) from error
             CaseEvent.objects.create(
                 **_event_targets(locked),
                 kind=event_kind,
