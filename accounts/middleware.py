@@ -3,8 +3,7 @@
 Both wrap ``request.user`` lazily, as Django's and django-otp's middlewares do, and act
 when a view first looks at the user: a page that never does (public tracking's API, say)
 never has its session read on their account, so its answer stays the same — no
-``Vary: Cookie`` — and so does public tracking's fast path (citizens/middleware.py). They
-work in ``__call__`` only: a ``process_view`` hook would turn that fast path off.
+``Vary: Cookie``. They work in ``__call__`` only.
 """
 
 from __future__ import annotations

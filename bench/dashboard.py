@@ -198,7 +198,6 @@ def measure(runs: int, path: str) -> list[float]:
 
     from departments.constants import Role
     from departments.models import StaffProfile
-
     from tests.sign_in import sign_in  # signed in with the second factor, as production asks
 
     user, _ = get_user_model().objects.get_or_create(username="bench_supervisor")

@@ -174,11 +174,13 @@ def prepare(cases: int, out: Path) -> tuple[Path, Path, int]:
 
     from bench.dashboard import fill
     from cases.models import Case
+    from centres.services import network_demo_load
     from departments.services.catalogue import catalogue_import
 
     call_command("migrate", verbosity=0)
     if not Case.objects.exists():
         catalogue_import(path=ROOT / "departments" / "demo" / "catalogue.yaml")
+        network_demo_load()  # the cases spread over the demo network's centres
         started = time.perf_counter()
         with contextlib.redirect_stdout(sys.stderr):  # stdout is for the figures only
             fill(cases)

@@ -16,8 +16,8 @@ round trips tells them apart.
 
 The API goes one step further on PostgreSQL (``track_answer_json``): one statement per
 language checks the client's tracking throttle and writes the API's final JSON, so the
-row's bytes are the response body. Both statements are prepared once per connection and
-run on the libpq connection under Django's (``_execute_prepared``).
+row's text is the response body. Both run through Django's cursor wrapper on a psycopg
+``RawCursor``, and psycopg prepares them on the server (``_fetch_one``).
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ def track_lookup(*, tracking_no: str, id_suffix: str) -> dict[str, Any] | None:
     id_suffix = (id_suffix or "").strip().upper()
     if not TRACKING_NO_PATTERN.match(tracking_no) or not ID_SUFFIX_PATTERN.match(id_suffix):
         tracking_no = ""  # still query, for the same timing; matches nothing
-    row = _execute_prepared(database, TRACK_SQL, [tracking_no.encode(), id_suffix.encode()])
+    row = _fetch_one(TRACK_SQL, [tracking_no, id_suffix])
     return _public_view_from_document(json.loads(row[0])) if row is not None else None
 
 
@@ -552,108 +552,48 @@ def track_answer_json(
         tracking_no = ""  # still query, for the same timing; matches nothing
     before, _token, after = verify_url.partition(_TOKEN)
     language = get_language() or settings.LANGUAGE_CODE
-    row = _execute_prepared(
-        connections[DEFAULT_DB_ALIAS],
+    row = _fetch_one(
         _answer_sql(language, timezone.get_current_timezone()),
         [
-            tracking_no.encode(),
-            id_suffix.encode(),
-            before.encode(),
-            after.encode(),
-            client.encode(),
-            str(failure_limit).encode(),
-            track_target(tracking_no).encode(),
-            str(case_failure_limit).encode(),
+            tracking_no,
+            id_suffix,
+            before,
+            after,
+            client,
+            str(failure_limit),
+            track_target(tracking_no),
+            str(case_failure_limit),
         ],
     )
     assert row is not None  # the statement always answers one row
-    return (row[0] or b"").decode(), row[1]
+    return row[0] or "", row[1].encode() if row[1] is not None else None
 
 
-def _execute_prepared(database, sql: str, params: list[bytes]) -> list[bytes | None] | None:  # type: ignore[no-untyped-def]
-    """The first row's columns (bytes as the server sent them, or None for NULL), or
-    None when there is no row.
+def _fetch_one(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+    """The statement's first row, or None.
 
-    Runs ``sql`` as a statement prepared on the server once per connection, straight on
-    the libpq connection under Django's psycopg connection: no query parsing, adapting
-    or row loading in Python (psycopg's cursor cost several times the statement's own
-    client time here). Django's bookkeeping stays: the connection is opened the way
-    Django opens it, errors become Django's database errors (and mark the connection
-    for the end-of-request health check), execute wrappers run and, when queries are
-    logged (DEBUG, tests), the statement is logged like any other."""
+    Through a cursor of psycopg's public ``RawCursor`` class, on the connection Django
+    opened and wrapped in Django's own cursor wrapper (``make_cursor``): Django's error
+    translation and execute wrappers stay, and the query is logged when queries are. Why a raw cursor: the statement is written with
+    PostgreSQL's own ``$n`` placeholders, so psycopg does not parse it for ``%s``
+    (its parse cache keeps only statements under 4 KB, and these are longer: parsing
+    them cost a tenth of a request's CPU). psycopg prepares it on the server once the
+    connection has run it ``prepare_threshold`` times (``DATABASES`` ``OPTIONS``): from
+    then on a lookup sends the statement's name and its parameters only."""
+    from psycopg import RawCursor
+
+    database = connections[DEFAULT_DB_ALIAS]
     database.ensure_connection()
-    database.validate_no_broken_transaction()
-    wrappers = database.execute_wrappers
-    if not wrappers and not database.queries_logged:
-        return _run_prepared(database, sql, params)
-    executor = functools.partial(_wrapped_run, database)
-    for wrapper in reversed(wrappers):
-        executor = functools.partial(wrapper, executor)
-    started = time.monotonic()
-    try:
-        return executor(sql, params, False, {"connection": database, "cursor": None})
-    finally:
-        if database.queries_logged:
-            database.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
-
-
-def _wrapped_run(database, sql, params, many, context):  # type: ignore[no-untyped-def]
-    return _run_prepared(database, sql, params)
-
-
-def _forget_when_psycopg_deallocates_all(raw, names: dict) -> None:  # type: ignore[no-untyped-def,type-arg]
-    """psycopg prepares the statements a connection repeats (``prepare_threshold`` in the
-    settings) and, after a ROLLBACK (to a savepoint too) or a DROP/ALTER, sends
-    ``DEALLOCATE ALL``, which removes ours as well. Its prepared-statement manager
-    says so by returning True from ``clear()``: ours are then forgotten with its own,
-    and prepared again on next use. (psycopg internals: ``Connection._prepared``.)"""
-    manager = raw._prepared
-    clear = manager.clear
-
-    def clear_ours_too() -> bool:
-        deallocating_all = clear()
-        if deallocating_all:
-            names.clear()
-        return deallocating_all
-
-    manager.clear = clear_ours_too
-
-
-def _run_prepared(database, sql: str, params: list[bytes]) -> list[bytes | None] | None:  # type: ignore[no-untyped-def]
-    from psycopg import errors, pq
-
-    raw = database.connection
-    pgconn = raw.pgconn
-    prepared = database.__dict__.get("_onewindow_prepared")
-    if prepared is None or prepared[0] is not pgconn:  # a new connection: nothing prepared
-        prepared = (pgconn, {})
-        database.__dict__["_onewindow_prepared"] = prepared
-        _forget_when_psycopg_deallocates_all(raw, prepared[1])
-    names = prepared[1]
-    name = names.get(sql)
-    with database.wrap_database_errors:
-        for attempt in (1, 2):
-            if name is None:
-                name = f"onewindow_track_{len(names)}".encode()
-                result = pgconn.prepare(name, sql.encode())
-                if result.status != pq.ExecStatus.COMMAND_OK:
-                    raise errors.error_from_result(result, encoding=raw.info.encoding)
-                names[sql] = name
-            result = pgconn.exec_prepared(name, params)
-            if result.status == pq.ExecStatus.TUPLES_OK:
-                break
-            error = errors.error_from_result(result, encoding=raw.info.encoding)
-            if (
-                attempt == 1
-                and isinstance(error, errors.InvalidSqlStatementName)
-                and pgconn.transaction_status == pq.TransactionStatus.IDLE
-            ):
-                # Deallocated behind our back (DISCARD ALL by a pooler): prepare again.
-                # (Inside a transaction the failure has aborted it: nothing to retry.)
-                names.clear()
-                name = None
-                continue
-            raise error
-    if result.ntuples == 0:
-        return None
-    return [result.get_value(0, column) for column in range(result.nfields)]
+    with database.make_cursor(RawCursor(database.connection)) as cursor:
+        if not database.queries_logged:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+        # Logged as Django's debug cursor logs a query (which cannot show this one: it
+        # composes the SQL with %s placeholders, for display).
+        started = time.monotonic()
+        try:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+        finally:
+            duration = time.monotonic() - started
+            database.queries_log.append({"sql": sql, "time": f"{duration:.3f}"})

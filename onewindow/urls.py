@@ -14,11 +14,11 @@ from lottery.api.urls import urlpatterns as lottery_api_urls
 from payments.urls import api_urlpatterns as payments_api_urls
 
 api_v1 = [
+    *citizens_api_urls,  # first: public tracking is the busiest URL of the site
     *accounts_api_urls,
     *departments_api_urls,
     *cases_api_urls,
     *certificates_api_urls,
-    *citizens_api_urls,
     *lottery_api_urls,
     *payments_api_urls,
     *hall_api_urls,
@@ -31,6 +31,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The API first: the URL resolver tries patterns in order, and a tracking request
+    # (the busiest) used to be tried against every page's pattern before it.
+    path("api/v1/", include((api_v1, "api"))),
     # Before cases.urls: "/" is the public guide for all but signed-in staff (guide/views.py).
     path("", include(guide_site_urls)),
     path("", include("guide.urls")),
@@ -40,13 +43,14 @@ urlpatterns = [
     path("", include("privacy.urls")),  # /me/my-data.json
     path("", include("lottery.urls")),  # /me/lottery/ and the public /lottery/ pages
     path("", include("hall.urls")),  # /hall/<centre>/… (kiosk, phone, display), /window/hall/
-    path("", include("appointments.urls")),  # /me/appointments/, /window/appointments/, kiosk check-in
+    path(
+        "", include("appointments.urls")
+    ),  # /me/appointments/, /window/appointments/, kiosk check-in
     path("", include("payments.urls")),  # /me/cases/…/pay/, the fee waiver, the dev gateway
     path("", include("notifications.urls")),  # /me/notifications/: how the citizen is told
     path("", include("accounts.urls")),  # staff sign-in: /account/login/, the second factor
     path("admin/", admin.site.urls),
     path("supervision/", include("supervision.urls")),
-    path("api/v1/", include((api_v1, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("operations.urls")),  # /health/ and /metrics
 ]

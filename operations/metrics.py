@@ -7,11 +7,8 @@
 
 Requests are counted by django-prometheus's ``PrometheusBeforeMiddleware`` and by
 ``RequestMetricsMiddleware`` below, into django-prometheus's own metrics (the names its
-dashboards know). Its ``PrometheusAfterMiddleware`` is not used: it has a view hook, and
-a middleware with a view hook turns off the public tracking API's short way through
-Django (``citizens/middleware.py``), the busiest URL of the site. Ours reads the view's
-name from the resolved URL after the answer instead (the tracking API's short way
-resolves no URL: its answers are counted under ``<unnamed view>``).
+dashboards know). Its ``PrometheusAfterMiddleware`` is not used: ours reads the view's
+name from the resolved URL after the answer instead, without a view hook.
 
 At each scrape the domain figures are read from the database in three grouped queries
 (``operations.selectors.domain_figures``): open cases per state, overdue approvals, and

@@ -63,7 +63,7 @@ def test_publishing_and_acknowledging_reuse_one_client_per_channel(redis):
                 routing_key="broker-test",
                 declare=[QUEUE],
             )
-        client = channel._sync_client
+        client = channel.kept_client
         assert client is not None and client.connection_pool is channel.pool
         assert channel.client is not client  # the asynchronous one (BRPOP) stays kombu's
         received = []
@@ -72,28 +72,44 @@ def test_publishing_and_acknowledging_reuse_one_client_per_channel(redis):
                 message = queue.get(timeout=5)
                 received.append(message.payload)
                 message.ack()
-            assert channel._sync_client is client
+            assert channel.kept_client is client
         assert received == [{"名": "𠮷", "n": number} for number in range(3)]
         # Nothing left unacknowledged or queued.
         assert client.hlen(channel.unacked_key) == 0
         assert client.llen("broker-test") == 0
 
 
+def _publish_in_a_forked_child(channel, producer, first, answer) -> None:  # type: ignore[no-untyped-def]
+    """In the child kombu has dropped the parent's pools (its after-fork hook)."""
+    producer.publish({"n": 2}, exchange=QUEUE.exchange, routing_key="broker-test")
+    client = channel.kept_client
+    answer.send(client is not first and client.connection_pool is channel.pool)
+
+
 @pytest.mark.integration
 def test_a_new_pool_gets_a_new_client(redis):
+    import multiprocessing
+
     with Connection(redis.url, transport="onewindow.broker:Transport") as connection:
         channel = connection.default_channel
         producer = connection.Producer(channel)
         producer.publish(
             {"n": 1}, exchange=QUEUE.exchange, routing_key="broker-test", declare=[QUEUE]
         )
-        first = channel._sync_client
-        channel._disconnect_pools()  # after a fork, or when the connection was lost
-        producer.publish({"n": 2}, exchange=QUEUE.exchange, routing_key="broker-test")
-        assert channel._sync_client is not first
-        assert channel._sync_client.connection_pool is channel.pool
-        assert channel._sync_client.llen("broker-test") == 2
-        channel._sync_client.delete("broker-test")
+        first = channel.kept_client
+        assert first is not None
+        context = multiprocessing.get_context("fork")
+        answer, send = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_publish_in_a_forked_child, args=(channel, producer, first, send)
+        )
+        child.start()
+        child.join(30)
+        assert child.exitcode == 0
+        assert answer.recv() is True  # the child's client is of the child's own pool
+        assert channel.kept_client is first  # the parent's stays
+        assert first.llen("broker-test") == 2
+        first.delete("broker-test")
 
 
 @pytest.mark.integration
@@ -108,8 +124,8 @@ def test_the_kept_client_reconnects_after_a_broker_restart(redis):
         publish({"n": 1}, exchange="", routing_key="broker-restart")
         redis.restart()
         publish({"n": 2}, exchange="", routing_key="broker-restart")
-        assert channel._sync_client.connection_pool is channel.pool
+        assert channel.kept_client.connection_pool is channel.pool
         payloads = [
-            json.loads(body) for body in channel._sync_client.lrange("broker-restart", 0, -1)
+            json.loads(body) for body in channel.kept_client.lrange("broker-restart", 0, -1)
         ]
         assert {"n": 2} in [json.loads(base64.b64decode(payload["body"])) for payload in payloads]

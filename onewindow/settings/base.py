@@ -64,9 +64,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Public tracking's API skips the middlewares with nothing to do for it (and the URL
-    # resolver); every other one still runs for it (citizens/middleware.py).
-    "citizens.middleware.PublicTrackingMiddleware",
     # The request id (X-Request-ID) of every log line the request and its tasks write.
     "operations.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -94,8 +91,8 @@ METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.
 if METRICS_ENABLED:
     from operations.metrics_settings import METRICS_MIDDLEWARE
 
-    # Right after the request id: they count every answer, the tracking fast path's too.
-    MIDDLEWARE[2:2] = METRICS_MIDDLEWARE
+    # Right after the request id: they count every answer.
+    MIDDLEWARE[1:1] = METRICS_MIDDLEWARE
 
 # Scripts, styles, fonts and images come from this site only (static files, no CDN);
 # no inline script anywhere (static/onewindow.js carries the pages' behaviours). Inline

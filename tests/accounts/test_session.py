@@ -10,9 +10,7 @@ from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
 
-from accounts.middleware import StaffIdleTimeoutMiddleware, StaffSecondFactorMiddleware
 from accounts.session import LAST_SEEN_KEY, SIGNED_IN_AT_KEY
-from citizens.middleware import PublicTrackingMiddleware
 from tests.sign_in import post_password, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -79,11 +77,3 @@ def test_anonymous_and_citizen_sessions_get_no_staff_clock(client):
     client.get("/me/")
     client.get(reverse("two_factor:login"))
     assert SIGNED_IN_AT_KEY not in client.session and LAST_SEEN_KEY not in client.session
-
-
-def test_the_staff_middlewares_leave_public_tracking_on_its_fast_path():
-    # A view or exception hook would send every request through the URL resolver.
-    for middleware in (StaffIdleTimeoutMiddleware, StaffSecondFactorMiddleware):
-        assert not hasattr(middleware, "process_view")
-        assert not hasattr(middleware, "process_exception")
-    assert PublicTrackingMiddleware(lambda request: None)._track is not None
