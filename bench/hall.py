@@ -293,6 +293,10 @@ def run(database_url: str, arguments: argparse.Namespace) -> Samples:
     call_command("migrate", verbosity=0)
     queue_ids, pairs = hall_create(windows=arguments.windows)
     backlog_take(queue_ids=queue_ids, count=arguments.backlog)
+    # A hall's tables are analysed by autovacuum as they fill; a database filled seconds
+    # ago has no statistics yet, and the planner would guess one waiting ticket.
+    with connections["default"].cursor() as cursor:
+        cursor.execute("ANALYZE")
     connections.close_all()  # the workers are forked: they must not share this connection
     processes = arguments.processes or os.cpu_count() or 1
     start_at = time.time() + 3 + (arguments.takers + arguments.windows) / 100
