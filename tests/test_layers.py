@@ -75,7 +75,15 @@ def test_the_import_check_sees_imports_in_functions_and_relative_ones(tmp_path):
     assert flagged == [1, 3, 4, 5]
 
 
-@pytest.mark.parametrize("name", ["cases/services/sharing.py", "cases/services/jobs.py"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "cases/services/sharing.py",
+        *sorted(
+            str(path.relative_to(ROOT)) for path in (ROOT / "cases/services/jobs").glob("*.py")
+        ),
+    ],
+)
 def test_no_threads_and_no_imports_by_name(name):
     imported = {module for _line, module in _imports(ROOT / name)}
     assert not [module for module in imported if module.split(".")[0] == "threading"]
@@ -104,8 +112,6 @@ def test_every_app_is_in_the_layers():
     apps = {path.parent.name for path in ROOT.glob("*/apps.py")}
     assert apps <= set(settings["root_packages"])
     layered = {
-        name.strip()
-        for layer in settings["contracts"][0]["layers"]
-        for name in layer.split("|")
+        name.strip() for layer in settings["contracts"][0]["layers"] for name in layer.split("|")
     }
     assert apps == layered

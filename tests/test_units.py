@@ -30,24 +30,14 @@ MAX_LINES = 400
 REASON_PREFIX = "Long because:"
 
 # "path:qualified name" of functions ranked D or worse, to be broken up.
-KNOWN_COMPLEX: frozenset[str] = frozenset(
-    {
-        "cases/services/demo.py:_pools",  # issue 21: to split
-        "cases/services/intake/applicants.py:case_prefill",  # issue 21: to split
-    }
-)
+KNOWN_COMPLEX: frozenset[str] = frozenset()
 
 # Modules over 400 lines without a written reason, to become packages.
 KNOWN_OVERSIZED: frozenset[str] = frozenset(
     {
-        "cases/services/demo.py",  # issue 21: to split
-        "cases/services/intake/applicants.py",  # issue 21: to split
         "cases/services/intake/resolution.py",  # issue 21: to split
-        "cases/services/jobs.py",  # issue 21: to split
-        "cases/window/views.py",  # issue 21: to split
         "citizens/selectors.py",  # issue 21: to split
         "citizens/tracking.py",  # issue 21: to split
-        "onewindow/settings/base.py",  # issue 21: to split
     }
 )
 

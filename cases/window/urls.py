@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import handout, views
+from . import checklist, handout, views
 
 app_name = "window"
 
@@ -8,16 +8,16 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("intake/", views.intake_new, name="intake"),
     path("intake/catalogue/", views.catalogue_search, name="catalogue"),
-    path("cases/<str:tracking_no>/", views.case_detail, name="case"),
-    path("cases/<str:tracking_no>/applicant/", views.applicant_save, name="applicant"),
-    path("cases/<str:tracking_no>/forms/", views.forms_save, name="forms"),
-    path("cases/<str:tracking_no>/materials/", views.material_upload, name="upload"),
+    path("cases/<str:tracking_no>/", checklist.case_detail, name="case"),
+    path("cases/<str:tracking_no>/applicant/", checklist.applicant_save, name="applicant"),
+    path("cases/<str:tracking_no>/forms/", checklist.forms_save, name="forms"),
+    path("cases/<str:tracking_no>/materials/", checklist.material_upload, name="upload"),
     path(
         "cases/<str:tracking_no>/materials/<str:material_code>/decline/",
-        views.evidence_decline,
+        checklist.evidence_decline,
         name="decline",
     ),
-    path("cases/<str:tracking_no>/submit/", views.case_submit, name="submit"),
+    path("cases/<str:tracking_no>/submit/", checklist.case_submit, name="submit"),
     path("cases/<str:tracking_no>/receipt/", views.receipt, name="receipt"),
     path("cases/<str:tracking_no>/notice/", views.notice, name="notice"),
     path("cases/<str:tracking_no>/handout/", handout.handout, name="handout"),

@@ -1,10 +1,10 @@
 """The front desk (综合窗口): intake that asks only for what the government does not have.
 
 One module per step: ``core`` (the case's own transitions), ``applicants``
-(identification and prefill), ``resolution`` (the materials checklist),
-``materials`` (scans and declined evidence), ``notices`` (the one-time
-notification and acceptance by law), ``flow`` (the journey the pages and the
-API run).
+(identification), ``prefill`` (from the registries), ``resolution`` (the
+materials checklist), ``materials`` (scans and declined evidence), ``notices``
+(the one-time notification and acceptance by law), ``flow`` (the journey the
+pages and the API run).
 """
 
 from .applicants import (
@@ -12,7 +12,6 @@ from .applicants import (
     applicant_identifier_check,
     applicant_update,
     case_form_update,
-    case_prefill,
     intake_department,
 )
 from .core import (
@@ -42,6 +41,7 @@ from .notices import (
     cases_deem_accepted,
     notice_deadline,
 )
+from .prefill import case_prefill
 from .resolution import (
     ChecklistEntry,
     case_checklist,

@@ -1,43 +1,36 @@
-"""Who is applying: the applicant identified by resident ID or credit code, and prefill.
+"""Who is applying: the applicant identified by resident ID or credit code, and their details.
 
-Prefill reads the population registry (persons) or the legal-person registry
-(organisations) through the sharing gateway, as the window's department and for
-the case, and fills the applicant's name, address and phone and every form field
-of the case's items whose catalogue entry names a registry field
-(``"POPULATION.spouse_name"``).
+The clerk's corrections of the applicant and of the items' forms, the department a
+registry read of the intake is made as, and the registry that describes applicants.
+Prefill from the registries is in ``prefill``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from departments.identifiers import normalise_identifier, validate_resident_id, validate_uscc
 from departments.models import Bundle, Department, Registry, ServiceItem
 from departments.roles import user_department_id
 
-from ...constants import ApplicantKind, CaseState, Channel, IdType, VerificationOutcome
+from ...constants import ApplicantKind, CaseState, Channel, IdType
 from ...exceptions import ApplicantInputError, CaseError
 from ...models import Applicant, Case
 from ..overrides import (
     APPLICANT_REGISTRY_KIND,
     APPLICANT_TEXT_LIMITS,
-    GUARDED_APPLICANT_FIELDS,
     applicant_overrides,
-    applicant_registry_values,
-    case_overridden_fields,
     form_overrides,
     override_reason_clean,
     overrides_record,
 )
-from ..sharing import purpose_text, registry_read
 
 # While the case is still at the window: registry values may be replaced (with a reason).
 INTAKE_STATES = (CaseState.DRAFT, CaseState.SUBMITTED, CaseState.PENDING_MATERIALS)
@@ -50,13 +43,6 @@ class IdentifierCheck:
     kind: str
     needs_registry_override: bool = False
     problem: str = ""
-
-
-@dataclass
-class PrefillResult:
-    applicant_fields: dict[str, str] = field(default_factory=dict)
-    form_data: dict[str, dict[str, Any]] = field(default_factory=dict)
-    outcomes: dict[str, str] = field(default_factory=dict)
 
 
 def applicant_identifier_check(*, id_type: str, id_number: str) -> IdentifierCheck:
@@ -244,102 +230,6 @@ def _registry_of_kind(kind: str) -> Registry | None:
 def applicant_registry(*, kind: str) -> Registry | None:
     """The registry that describes applicants of this kind (persons, organisations)."""
     return _registry_of_kind(APPLICANT_REGISTRY_KIND[kind])
-
-
-def case_prefill(*, case: Case, user: Any, overwrite: bool = False) -> PrefillResult:
-    """Fill the applicant's details and the items' form fields from the registries.
-
-    Each registry is read once, through the gateway, for this case. Values the
-    clerk or applicant already typed are kept unless ``overwrite``.
-    """
-    applicant = case.applicant
-    result = PrefillResult()
-    department = intake_department(user=user, case=case)
-    if department is None:
-        return result
-    own_registry = applicant_registry(kind=applicant.kind)
-    items = list(case.items.order_by("code"))
-    wanted: dict[str, Registry] = {}
-    if own_registry is not None:
-        wanted[own_registry.code] = own_registry
-    registry_codes = {
-        spec["prefill"].split(".", 1)[0]
-        for item in items
-        for spec in item.form_fields or []
-        if isinstance(spec, dict) and spec.get("prefill") and "." in spec["prefill"]
-    }
-    allowed_kinds = {APPLICANT_REGISTRY_KIND[applicant.kind]}
-    for registry in Registry.objects.filter(code__in=registry_codes - set(wanted)):
-        # A person is not in the legal-person registry, nor a company in the population one.
-        if registry.kind in allowed_kinds or registry.kind not in APPLICANT_REGISTRY_KIND.values():
-            wanted[registry.code] = registry
-    records: dict[str, dict[str, Any]] = {}
-    verifications: dict[str, int] = {}
-    for code, registry in sorted(wanted.items()):
-        reading = registry_read(
-            registry=registry,
-            subject_id=applicant.id_number,
-            purpose=purpose_text(
-                gettext_lazy("受理办件 %(number)s：预填申请人信息和申请表"),
-                number=case.tracking_no,
-            ),
-            department=department,
-            case=case,
-            applicant=applicant,
-            user=user,
-        )
-        result.outcomes[code] = reading.outcome
-        if reading.outcome == VerificationOutcome.OK and reading.data is not None:
-            records[code] = reading.data
-            verifications[code] = reading.verification.pk
-    own = records.get(own_registry.code) if own_registry is not None else None
-    registry_prefill: dict[str, Any] = {}
-    if own and own_registry is not None:
-        registry_values = applicant_registry_values(kind=applicant.kind, record=own)
-        registry_prefill = {
-            "registry": own_registry.code,
-            "verification": verifications[own_registry.code],
-            "applicant": registry_values,
-        }
-        # The registry's name, address and legal representative stand, whatever an
-        # earlier case left on the applicant, unless this case recorded why not.
-        kept = case_overridden_fields(case=case)
-        changed = []
-        for name, value in registry_values.items():
-            if name in GUARDED_APPLICANT_FIELDS:
-                wanted = name not in kept and getattr(applicant, name) != value
-            else:
-                wanted = overwrite or not getattr(applicant, name)
-            if wanted:
-                setattr(applicant, name, value)
-                result.applicant_fields[name] = value
-                changed.append(name)
-        if changed:
-            applicant.save(update_fields=[*changed, "updated_at"])
-    form_data = dict(case.form_data or {})
-    prefilled_forms: dict[str, dict[str, Any]] = {}
-    for item in items:
-        values = dict(form_data.get(item.code) or {})
-        for spec in item.form_fields or []:
-            if not isinstance(spec, dict) or not spec.get("name"):
-                continue
-            source = spec.get("prefill") or ""
-            registry_code, _dot, key = source.partition(".")
-            record = records.get(registry_code)
-            if record is None or key not in record:
-                values.setdefault(spec["name"], "")
-                continue
-            prefilled_forms.setdefault(item.code, {})[spec["name"]] = record[key]
-            if overwrite or values.get(spec["name"]) in (None, ""):
-                values[spec["name"]] = record[key]
-        form_data[item.code] = values
-        result.form_data[item.code] = values
-    if prefilled_forms:
-        registry_prefill["forms"] = prefilled_forms
-    case.form_data = form_data
-    case.registry_prefill = registry_prefill
-    case.save(update_fields=["form_data", "registry_prefill", "updated_at"])
-    return result
 
 
 def case_form_update(

@@ -40,12 +40,12 @@ from .applicants import (
     applicant_get_or_create,
     applicant_identifier_check,
     applicant_registry,
-    case_prefill,
     intake_department,
 )
 from .centres import case_centre, items_accepted_at
 from .core import case_accept, case_create, case_submit, case_supplement
 from .notices import case_request_materials, notice_entries
+from .prefill import case_prefill
 from .resolution import ChecklistEntry, case_checklist, case_materials_resolve, checklist_missing
 
 

@@ -69,7 +69,7 @@ DONE_SEEN: list[str] = []
 def test_handlers(monkeypatch):
     CALLS.clear()
     DONE_SEEN.clear()
-    monkeypatch.setattr(jobs, "JOB_HANDLERS", dict(jobs.JOB_HANDLERS))
+    monkeypatch.setattr(jobs.registry, "JOB_HANDLERS", dict(jobs.JOB_HANDLERS))
     jobs.job_handler_register(kind="finish", function=finish_here)
     jobs.job_handler_register(kind="count", function=count_call)
     jobs.job_handler_register(kind="explode", function=explode)
@@ -397,7 +397,7 @@ def test_a_kept_follow_up_whose_worker_died_is_published_when_its_lease_runs_out
     from django.db import transaction
 
     # A run in progress keeps a follow-up for its worker...
-    worker_run = jobs._WorkerRun()
+    worker_run = jobs.run._WorkerRun()
     parent = jobs.RunningJob(job=Job(kind="fan", key="fan:parent"), worker_run=worker_run)
     with transaction.atomic():
         kept = job_enqueue(
@@ -413,7 +413,7 @@ def test_a_kept_follow_up_whose_worker_died_is_published_when_its_lease_runs_out
     assert jobs_sweep(now=later) == 1
     assert broker == [(kept.pk, "fan")]
     assert job_run(job_id=kept.pk) is None  # not before its lease ends
-    assert jobs._job_claim(job_id=kept.pk, now=later) is not None  # then it is taken again
+    assert jobs.run._job_claim(job_id=kept.pk, now=later) is not None  # then it is taken again
 
 
 @pytest.mark.django_db(transaction=True)
@@ -460,13 +460,13 @@ def test_an_approval_decision_and_its_job_done_are_one_transaction(broker, monke
     approval_start_after_commit(approval_id=approval.pk)
     job = Job.objects.get(key=approval_start_key(approval.pk))
     seen = []
-    real_done = jobs._job_done
+    real_done = jobs.run._job_done
 
     def done(*, job, finished):
         seen.append(connection.in_atomic_block)
         real_done(job=job, finished=finished)
 
-    monkeypatch.setattr(jobs, "_job_done", done)
+    monkeypatch.setattr(jobs.run, "_job_done", done)
     job_run(job_id=job.pk)
     assert seen == [True]  # once, inside the decision's transaction
     approval.refresh_from_db()
@@ -522,7 +522,7 @@ def test_every_kind_maps_to_a_function_not_a_dotted_name():
 
 
 def test_a_kind_cannot_be_given_a_second_handler(monkeypatch):
-    monkeypatch.setattr(jobs, "JOB_HANDLERS", dict(jobs.JOB_HANDLERS))
+    monkeypatch.setattr(jobs.registry, "JOB_HANDLERS", dict(jobs.JOB_HANDLERS))
     jobs.job_handler_register(kind="count", function=count_call)
     jobs.job_handler_register(kind="count", function=count_call)  # the same again: fine
     with pytest.raises(ValueError, match="count"):
@@ -538,5 +538,5 @@ def test_jobs_reach_celery_through_the_sender_the_task_module_registers(monkeypa
     monkeypatch.setattr(
         tasks.run_job, "apply_async", lambda args, **options: sent.append((args, options))
     )
-    jobs._publish([(7, "start_approval"), (8, "issue_pdf")])
+    jobs.registry._publish([(7, "start_approval"), (8, "issue_pdf")])
     assert sent == [((7,), {}), ((8,), {"queue": "documents"})]

@@ -59,7 +59,7 @@ class FakeBroker:
 @pytest.fixture
 def broker(monkeypatch):
     RAN.clear()
-    monkeypatch.setattr(jobs, "JOB_HANDLERS", dict(jobs.JOB_HANDLERS))
+    monkeypatch.setattr(jobs.registry, "JOB_HANDLERS", dict(jobs.JOB_HANDLERS))
     jobs.job_handler_register(kind="sweeper_pdf", function=render, queue="documents")
     jobs.job_handler_register(kind="sweeper_work", function=render)
     jobs.job_handler_register(kind="sweeper_chain", function=unblock)
@@ -154,7 +154,7 @@ def test_a_claim_takes_the_message_and_a_failed_run_is_sent_again_when_due(broke
     def explode(*, number: int) -> None:
         raise RuntimeError("registry unreachable")
 
-    monkeypatch.setitem(jobs.JOB_HANDLERS, "sweeper_work", jobs.JobHandler(function=explode))
+    monkeypatch.setitem(jobs.registry.JOB_HANDLERS, "sweeper_work", jobs.JobHandler(function=explode))
     with pytest.raises(RuntimeError):
         job_run(job_id=job.pk)
     job.refresh_from_db()
@@ -187,8 +187,8 @@ def test_a_retry_takes_over_what_its_earlier_try_held_when_the_database_went_awa
     of the same message (same task id, next try) takes the job over and releases the
     follow-up at once; another message must still wait for the lease."""
     [job] = _enqueue("sweeper_chain", 1)
-    worker_run = jobs._WorkerRun(run_id="task-1/0")
-    claimed = jobs._job_claim(job_id=job.pk, now=timezone.now(), run_id="task-1/0")
+    worker_run = jobs.run._WorkerRun(run_id="task-1/0")
+    claimed = jobs.run._job_claim(job_id=job.pk, now=timezone.now(), run_id="task-1/0")
     assert claimed is not None
     with transaction.atomic():
         follow = job_enqueue(
