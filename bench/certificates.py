@@ -69,7 +69,8 @@ def main() -> None:
     from django.utils import timezone
 
     from cases.constants import HolderKind
-    from cases.models import Applicant, Certificate
+    from cases.models import Applicant
+    from certificates.models import Certificate
     from certificates.ofd.seal import authority_public_key, department_public_key
     from certificates.ofd.verify import ofd_check
     from certificates.services.ofd import certificate_ofd_render_and_seal

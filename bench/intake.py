@@ -50,7 +50,8 @@ def fill(cases: int) -> None:
         IdType,
         MaterialStatus,
     )
-    from cases.models import Applicant, Case, CaseMaterial, Certificate
+    from cases.models import Applicant, Case, CaseMaterial
+    from certificates.models import Certificate
     from departments.models import MaterialType, RegistryRecord, ServiceItem
 
     companies = list(

@@ -121,7 +121,7 @@ def fill_public(cursor) -> None:
         (
             "certificates",
             """
-            INSERT INTO cases_certificate (number, licence_id, certificate_type_id, holder_id,
+            INSERT INTO certificates_certificate (number, licence_id, certificate_type_id, holder_id,
                 holder_kind, issuing_department_id, approval_id, case_id, status, version,
                 supersedes_id, issued_at, valid_from, valid_until, revoked_at, revoke_reason,
                 pdf, pdf_sha256, pdf_signed_at, seal_fingerprint, verification_token, data,

@@ -97,7 +97,8 @@ def workload_counts(*, case_ids: list[int]) -> dict[str, Any]:
 
     from cases.constants import JobState
     from cases.invariants import invariant_counts
-    from cases.models import Approval, Case, CaseEvent, Certificate, Job
+    from cases.models import Approval, Case, CaseEvent, Job
+    from certificates.models import Certificate
 
     cases = Case.objects.filter(pk__in=case_ids)
     approvals = Approval.objects.filter(case__in=cases)

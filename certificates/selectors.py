@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from cases.constants import CertificateStatus
-from cases.models import Certificate
+from certificates.models import Certificate
 from departments.identifiers import mask_id_number, mask_name
 
 # What new_verification_token() produces (token_urlsafe(24) → 32 characters); anything

@@ -34,11 +34,11 @@ from cases.models import (
     Case,
     CaseEvent,
     CaseMaterial,
-    Certificate,
     Delivery,
     Verification,
 )
 from cases.services.numbers import TRACKING_ALPHABET, TRACKING_RANDOM_LENGTH
+from certificates.models import Certificate
 from certificates.selectors import certificate_effective_status
 from departments.constants import Audience, LifeEvent
 from departments.models import Bundle, BundleItem, MaterialType, ServiceItem

@@ -128,11 +128,11 @@ SELECT json_build_object(
         (SELECT json_agg(json_build_array(ce.number, ct.name, ce.status, ce.valid_until,
                                           ce.verification_token)
                          ORDER BY ce.issued_at, ce.id)
-           FROM cases_certificate ce
+           FROM certificates_certificate ce
            JOIN departments_certificatetype ct ON ct.id = ce.certificate_type_id
           WHERE ce.case_id = c.id),
     'unsigned_certificates', EXISTS
-        (SELECT 1 FROM cases_certificate ce
+        (SELECT 1 FROM certificates_certificate ce
           WHERE ce.case_id = c.id AND ce.status = '{CertificateStatus.VALID}'
             AND ce.pdf_sha256 = '')
 )::text
@@ -376,7 +376,7 @@ def _situation_sql() -> str:
         WHEN (SELECT dl.status FROM cases_delivery dl WHERE dl.case_id = c.id
                ORDER BY dl.created_at DESC, dl.id DESC LIMIT 1) IN ({came_back})
         THEN {_literal(":" + SITUATION_CAME_BACK)}
-        WHEN EXISTS (SELECT 1 FROM cases_certificate ce
+        WHEN EXISTS (SELECT 1 FROM certificates_certificate ce
                       WHERE ce.case_id = c.id AND ce.status = {_literal(CertificateStatus.VALID)}
                         AND ce.pdf_sha256 = '')
         THEN ''
@@ -507,7 +507,7 @@ SELECT json_build_object(
                                    ELSE ce.status END,
                     'verify_url', $3::text || ce.verification_token || $4::text)
                     ORDER BY ce.issued_at, ce.id)
-           FROM cases_certificate ce
+           FROM certificates_certificate ce
           WHERE ce.case_id = c.id),
         '[]'::json)
 )::text

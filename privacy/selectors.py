@@ -18,7 +18,8 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from cases.events import event_label
-from cases.models import Applicant, Approval, Case, CaseEvent, CaseMaterial, Certificate, Delivery
+from cases.models import Applicant, Approval, Case, CaseEvent, CaseMaterial, Delivery
+from certificates.models import Certificate
 from citizens.selectors import applicant_batch_reads, applicant_data_reads
 from departments.models import ServiceItem
 

@@ -21,8 +21,9 @@ from cases.constants import (
     VisitReason,
 )
 from cases.couriers.waybills import make_s10
-from cases.models import Applicant, Approval, Case, CaseMaterial, Certificate, Delivery, Visit
+from cases.models import Applicant, Approval, Case, CaseMaterial, Delivery, Visit
 from cases.services.numbers import tracking_number_new
+from certificates.models import Certificate
 from departments.constants import ConnectorKind, ItemKind, RegistryKind, Role
 from departments.identifiers import USCC_CHARSET, make_resident_id, make_uscc
 from departments.models import (

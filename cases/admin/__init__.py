@@ -38,7 +38,6 @@ from .cases import (
     CaseMaterialInline,
     VisitInline,
 )
-from .certificates import CertificateAdmin
 from .deliveries import CourierEventAdmin, DeliveryAdmin
 from .events import CaseEventAdmin, RatingAdmin, VisitAdmin
 from .materials import CaseMaterialAdmin, VerificationAdmin
@@ -56,7 +55,6 @@ __all__ = [
     "CaseEventInline",
     "CaseMaterialAdmin",
     "CaseMaterialInline",
-    "CertificateAdmin",
     "ConfinedInlineMixin",
     "CourierEventAdmin",
     "DeliveryAdmin",

@@ -2,7 +2,6 @@ from .applicants import Applicant
 from .approvals import Approval
 from .base import AppendOnlyModel, AuditChainHead, NumberSequence
 from .cases import Case, CaseEvent, Rating, Visit
-from .certificates import Certificate
 from .deliveries import CourierEvent, Delivery
 from .jobs import Job
 from .materials import CaseMaterial, Verification
@@ -16,7 +15,6 @@ __all__ = [
     "CaseEvent",
     "CaseMaterial",
     "CourierEvent",
-    "Certificate",
     "Delivery",
     "Job",
     "NumberSequence",

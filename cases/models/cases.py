@@ -281,7 +281,7 @@ class CaseEvent(AppendOnlyModel):
         related_name="events",
     )
     certificate = models.ForeignKey(
-        "cases.Certificate",
+        "certificates.Certificate",
         verbose_name=_("证照"),
         on_delete=models.PROTECT,
         null=True,

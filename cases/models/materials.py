@@ -102,7 +102,7 @@ class CaseMaterial(models.Model):
     )
     detail = models.CharField(_("来源说明"), max_length=300, blank=True)
     certificate = models.ForeignKey(
-        "cases.Certificate",
+        "certificates.Certificate",
         verbose_name=_("复用证照"),
         on_delete=models.PROTECT,
         null=True,

@@ -11,11 +11,12 @@ that both give the same answer, on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 from departments.models import (
     Bundle,
@@ -28,10 +29,11 @@ from departments.models import (
 )
 
 from ..constants import ApprovalState
-from ..models import Applicant, Approval, Case, Certificate
+from ..models import Applicant, Approval, Case
 from .rows import Joined, converted, lock_clause
 
-Stateful = TypeVar("Stateful", Case, Approval, Certificate)
+# A case, an approval, or a model of an app above this one (a certificate).
+Stateful = TypeVar("Stateful", bound=models.Model)
 
 _STATEMENTS: dict[tuple[str, str], str] = {}
 
@@ -53,7 +55,10 @@ def _fetch(connection: Any, sql: str, params: list[Any]) -> list[tuple[Any, ...]
 
 # --- the stateful rows, locked -----------------------------------------------------------
 
-_LOCKED = {model: Joined(model, "locked") for model in (Case, Approval, Certificate)}
+@functools.cache
+def _locked_read(model: type[models.Model]) -> Joined:
+    """How one row of ``model`` is read whole (every concrete column, one table)."""
+    return Joined(model, "locked")
 
 
 def row_for_update(*, model: type[Stateful], pk: int, using: str = DEFAULT_DB_ALIAS) -> Stateful:
@@ -61,7 +66,7 @@ def row_for_update(*, model: type[Stateful], pk: int, using: str = DEFAULT_DB_AL
     transaction ends; ``model.DoesNotExist`` when there is none. Refused outside a
     transaction (``TransactionManagementError``), on SQLite too."""
     connection = connections[using]
-    read = _LOCKED[model]
+    read = _locked_read(model)
     sql = _statement(
         connection,
         f"locked:{model._meta.label}",

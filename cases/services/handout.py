@@ -16,7 +16,6 @@ from ..constants import CaseState, VisitReason
 from ..exceptions import DeliveryInputError
 from ..models import Case, Delivery
 from .delivery import case_collect, delivery_create, visit_record
-from .issuance import case_issue
 from .transitions import run_transition
 
 COLLECTOR_MAX_LENGTH = 50
@@ -29,8 +28,8 @@ def _issue_if_approved(*, case: Case, actor: Any) -> Case:
     if case.state != CaseState.APPROVED:
         return case
     # Issuing is the system's own transition; the clerk's name goes into the label.
-    return case_issue(
-        case=case, actor=None, actor_label=f"window:{getattr(actor, 'username', '')}"[:100]
+    return run_transition(
+        case, "issue", actor=None, actor_label=f"window:{getattr(actor, 'username', '')}"[:100]
     )
 
 

@@ -6,6 +6,7 @@ same transaction and concludes the case when the last approval is final.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -18,7 +19,6 @@ from ..models import Approval, Case
 from ..selectors.engine import approval_dependents_for_update, case_approval_states, row_for_update
 from ..workdays import add_working_days, working_calendar
 from .guards import ConclusionContext, conclusion_blocked_by
-from .issuance import certificate_create_for_approval
 from .jobs import RunningJob
 from .queue import approval_start_after_commit
 from .transitions import joined_atomic, row_locked, run_transition
@@ -26,6 +26,23 @@ from .transitions import joined_atomic, row_locked, run_transition
 
 class DecisionReasonRequiredError(CaseError):
     pass
+
+
+GrantHandler = Callable[..., object]
+
+# What the apps above this one do in the transaction that grants an approval, called
+# as ``handler(approval=approval)`` in the order registered (``AppConfig.ready``).
+# The certificates app registers the certificate's issuance here.
+GRANT_HANDLERS: list[GrantHandler] = []
+
+
+def approval_granted_handler_register(handler: GrantHandler) -> GrantHandler:
+    """Run ``handler(approval=...)`` inside every grant, before the approvals waiting for
+    it start: what it writes commits or rolls back with the decision (an approval's
+    certificate, say, is issued once, with the grant). Registering twice is once."""
+    if handler not in GRANT_HANDLERS:
+        GRANT_HANDLERS.append(handler)
+    return handler
 
 
 def case_conclude_if_complete(*, case: Case, already_locked: bool = False) -> Case:
@@ -72,15 +89,16 @@ def approval_unblock(
 
 
 def approval_after_approved(*, approval: Approval, running_job: RunningJob | None = None) -> None:
-    """What a grant sets going, in the granting transaction: the certificate enters
-    the library, approvals that waited only for it start, and the case concludes
-    if this was its last open approval. ``running_job``: the outbox job that granted it.
+    """What a grant sets going, in the granting transaction: the registered grant
+    handlers run (the certificate enters the library), approvals that waited only for
+    it start, and the case concludes if this was its last open approval. ``running_job``: the outbox job that granted it.
 
     The case row is locked first: two grants in one case take turns here, so the
     second sees the first (an approval waiting for both is started by the second,
     and the case concluded once)."""
     case = row_for_update(model=Case, pk=approval.case_id)
-    certificate_create_for_approval(approval=approval)
+    for handler in GRANT_HANDLERS:
+        handler(approval=approval)
     unblocked = [
         approval_unblock(approval=dependent, already_locked=True, running_job=running_job)
         for dependent in approval_dependents_for_update(approval_id=approval.pk)

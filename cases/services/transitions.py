@@ -29,10 +29,11 @@ from ..exceptions import (
     InvalidTransitionError,
     TransitionPermissionError,
 )
-from ..models import Approval, Case, CaseEvent, Certificate
+from ..models import Approval, Case, CaseEvent
 from ..selectors.engine import row_for_update
 
-Stateful = TypeVar("Stateful", Case, Approval, Certificate)
+# A case, an approval, or a model above this app with one FSM state field (a certificate).
+Stateful = TypeVar("Stateful", bound=models.Model)
 
 
 @functools.cache

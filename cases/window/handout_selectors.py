@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import models
 from django.db.models import BooleanField, Exists, F, OuterRef, Prefetch, QuerySet, Value, When
 from django.db.models import Case as Conditional
 
 from centres.scope import centre_filter
 
 from ..constants import ApprovalState, CaseState, DeliveryStatus
-from ..models import Approval, Case, Certificate, CourierEvent, Delivery
+from ..models import Approval, Case, CourierEvent, Delivery
 
 # What the window still has to hand out: a result (approved or issued) or a denial.
 TO_HAND_OUT = [CaseState.APPROVED, CaseState.ISSUED, CaseState.DENIED]
@@ -53,7 +54,7 @@ def handout_queue(*, user: Any) -> QuerySet[Case]:
 
 @dataclass(frozen=True)
 class CaseHandout:
-    certificates: list[Certificate]
+    certificates: list[models.Model]  # the certificates app's rows, newest number last
     deliveries: list[Delivery]
     rejections: list[Approval]
 
@@ -70,8 +71,7 @@ class CaseHandout:
 def case_handout(*, case: Case) -> CaseHandout:
     """The case's certificates, parcels (newest first, with courier events) and denials."""
     certificates = list(
-        Certificate.objects.filter(case=case)
-        .select_related("certificate_type", "issuing_department")
+        case.certificates.select_related("certificate_type", "issuing_department")
         .order_by("number")
     )
     deliveries = list(
@@ -89,6 +89,6 @@ def case_handout(*, case: Case) -> CaseHandout:
     return CaseHandout(certificates=certificates, deliveries=deliveries, rejections=rejections)
 
 
-def case_certificate(*, case: Case, certificate_id: Any) -> Certificate | None:
+def case_certificate(*, case: Case, certificate_id: Any) -> models.Model | None:
     """One certificate of this case (none when it belongs to another case)."""
-    return Certificate.objects.filter(case=case, pk=certificate_id).first()
+    return case.certificates.filter(pk=certificate_id).first()

@@ -10,7 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.models import Certificate
+from certificates.models import Certificate
 
 from ..forms import upload_kind
 from ..selectors import (

@@ -23,9 +23,10 @@ from cases.exceptions import (
     InvalidTransitionError,
     TransitionPermissionError,
 )
-from cases.models import Case, Certificate
+from cases.models import Case
 from cases.permissions import is_reviewer_of_certificate
 from cases.services.transitions import run_transition
+from certificates.models import Certificate
 
 from ..exceptions import (
     CertificateChangeError,

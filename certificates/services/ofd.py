@@ -18,7 +18,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.constants import CertificateStatus, EventKind
-from cases.models import CaseEvent, Certificate
+from cases.models import CaseEvent
+from certificates.models import Certificate
 
 from ..models import OfdDocument
 from ..ofd.package import OfdSheet, ofd_build

@@ -13,7 +13,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.constants import EventKind, IdType
-from cases.models import CaseEvent, Certificate
+from cases.models import CaseEvent
+from certificates.models import Certificate
 
 from ..pdf import certificate_html, html_to_pdf, qr_code_svg, seal_stamp_svg
 from ..pdf_layout import filled_certificate_writer

@@ -28,7 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.constants import ApprovalState, CaseState, CourierCompany
-from cases.models import Approval, Case, CaseEvent, Certificate
+from cases.models import Approval, Case, CaseEvent
+from certificates.models import Certificate
 from departments.models import MaterialType
 
 from ..constants import CASE_EVENTS_CURSOR, NotificationKind

@@ -20,7 +20,8 @@ from django.utils import timezone
 from appointments.constants import AppointmentState
 from appointments.models import Appointment
 from cases.constants import ApprovalState, CertificateStatus
-from cases.models import Approval, Certificate
+from cases.models import Approval
+from certificates.models import Certificate
 from departments.models import MaterialType
 
 from ..constants import NotificationKind

@@ -28,13 +28,13 @@ from cases.models import (
     Case,
     CaseEvent,
     CaseMaterial,
-    Certificate,
     Delivery,
     NumberSequence,
     Rating,
     Verification,
     Visit,
 )
+from certificates.models import Certificate
 from departments.identifiers import mask_id_number
 from tests.departments.test_admin import ChangeFormData, admin_url
 from tests.factories import (

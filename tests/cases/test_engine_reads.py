@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases.constants import ApprovalState, CaseState
-from cases.models import Approval, Case, Certificate
+from cases.models import Approval, Case
 from cases.selectors.engine import (
     approval_dependents_for_update,
     approval_with_context,
@@ -26,6 +26,7 @@ from cases.selectors.engine import (
     row_for_update,
 )
 from cases.selectors.rows import Joined
+from certificates.models import Certificate
 from departments.models import MaterialRequirement, ServiceItem
 from tests.factories import (
     ApprovalFactory,

@@ -17,10 +17,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.constants import ApprovalState, CaseState, Channel
-from cases.models import Applicant, Approval, Case, CaseEvent, Certificate
+from cases.models import Applicant, Approval, Case, CaseEvent
 from cases.selectors.overrides import case_registry_overrides
 from cases.services.intake import case_form_update, intake_start
 from cases.services.overrides import OVERRIDE_REASON_MAX_LENGTH
+from certificates.models import Certificate
 from departments.constants import RegistryKind, Role
 from departments.models import Department
 from tests.cases.override_catalogue import (

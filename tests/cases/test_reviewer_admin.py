@@ -29,10 +29,11 @@ from cases.constants import (
     SlaColour,
     VerificationOutcome,
 )
-from cases.models import Approval, Case, CaseEvent, CaseMaterial, Certificate, Verification
+from cases.models import Approval, Case, CaseEvent, CaseMaterial, Verification
 from cases.services.dispatch import case_dispatch
 from cases.services.review import approval_approve
 from cases.services.transitions import run_transition
+from certificates.models import Certificate
 from departments.constants import Role
 from departments.services.demo import GROUP_PERMISSIONS
 from tests.departments.test_admin import admin_url

@@ -1,9 +1,9 @@
 from django.core.management import call_command
 
 from cases.constants import CaseState
-from cases.models import Certificate
 from cases.services.review import approval_approve
 from certificates.licence_id import licence_id_parse
+from certificates.models import Certificate
 from certificates.seals import seals_dir
 from certificates.signing import pdf_check_signature
 from tests.factories import ApprovalFactory, CaseFactory, ServiceItemFactory

@@ -5,13 +5,14 @@ from django.utils import timezone
 
 from cases.constants import CertificateStatus
 from cases.exceptions import InvalidTransitionError, TransitionPermissionError
-from cases.models import CaseEvent, Certificate
+from cases.models import CaseEvent
 from certificates.exceptions import (
     CertificateChangeError,
     CertificateNotCurrentError,
     RevokeReasonRequiredError,
 )
 from certificates.licence_id import licence_id_parse
+from certificates.models import Certificate
 from certificates.services.lifecycle import (
     certificate_change,
     certificate_renew,

@@ -4,7 +4,8 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from cases.models import CaseEvent, Certificate
+from cases.models import CaseEvent
+from certificates.models import Certificate
 from certificates.services.rendering import certificate_render_and_sign
 from certificates.signing import pdf_check_signature
 from certificates.tasks import issue_pdf

@@ -8,7 +8,7 @@ import segno
 from django.utils import translation
 from pypdf import PdfReader
 
-from cases.models import Certificate
+from certificates.models import Certificate
 from certificates.pdf import certificate_html, html_to_pdf, qr_code_svg, seal_stamp_svg
 from certificates.pdf_layout import QR_MASK, filled_certificate_writer, laid_out_page
 from certificates.seals import seal_for_department

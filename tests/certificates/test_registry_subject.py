@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from cases.constants import ApplicantKind, CaseState, IdType
-from cases.models import Certificate
 from cases.services.review import approval_approve
+from certificates.models import Certificate
 from tests.cases.override_catalogue import pdf_text
 from tests.factories import ApplicantFactory, ApprovalFactory, CaseFactory, ServiceItemFactory
 

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from bench.workload import workload_accept, workload_applicants, workload_prepare
 from cases.constants import CaseState, MaterialStatus
-from cases.models import Case, Certificate
+from cases.models import Case
 from cases.services.intake import intake_start
+from certificates.models import Certificate
 from certificates.services.lifecycle import certificate_revoke, certificates_expire_due
 from departments.services.demo import demo_load
 

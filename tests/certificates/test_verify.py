@@ -4,7 +4,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from cases.constants import CertificateStatus
-from cases.models import Certificate
+from certificates.models import Certificate
 from certificates.services.lifecycle import certificate_change, certificate_revoke
 from certificates.services.rendering import certificate_render_and_sign
 

@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from cases.models import CaseEvent, Certificate
-from certificates.models import OfdDocument
+from cases.models import CaseEvent
+from certificates.models import Certificate, OfdDocument
 from certificates.ofd.package import PAGE_PATH, SIGNATURE_PATH, SIGNED_VALUE_PATH, ofd_build
 from certificates.ofd.seal import (
     SM2Seal,

@@ -15,8 +15,9 @@ import pytest
 from django.urls import reverse
 
 from cases.constants import ApprovalState, CaseState
-from cases.models import Approval, Case, CaseEvent, Certificate
+from cases.models import Approval, Case, CaseEvent
 from cases.services.overrides import OVERRIDE_REASON_MAX_LENGTH
+from certificates.models import Certificate
 from citizens.services.apply import online_actor_label
 from tests.cases.override_catalogue import (
     REASON,

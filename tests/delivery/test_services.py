@@ -13,7 +13,7 @@ from cases.exceptions import (
     InvalidTransitionError,
     TransitionPermissionError,
 )
-from cases.models import CaseEvent, Certificate, Delivery, Visit
+from cases.models import CaseEvent, Delivery, Visit
 from cases.services.delivery import (
     case_collect,
     delivery_create,
@@ -24,6 +24,7 @@ from cases.services.delivery import (
     delivery_record_status,
     visit_record,
 )
+from certificates.models import Certificate
 from tests.factories import CaseFactory
 
 from .conftest import parcel

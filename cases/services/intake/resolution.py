@@ -23,7 +23,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 from departments.models import MaterialType, ServiceItem
 
 from ...constants import CertificateStatus, MaterialStatus, VerificationOutcome
-from ...models import Case, CaseMaterial, Certificate, Verification
+from ...models import Case, CaseMaterial, Verification
 from ..checks import CHECK_RULES
 from ..sharing import purpose_text, registry_read
 
@@ -132,13 +132,14 @@ def case_checklist(*, case: Case, items: list[ServiceItem] | None = None) -> lis
     return list(entries.values())
 
 
-def _valid_certificate(*, case: Case, material_type: MaterialType) -> Certificate | None:
+def _valid_certificate(*, case: Case, material_type: MaterialType) -> models.Model | None:
+    """The applicant's newest valid certificate that meets this requirement (the
+    library is the certificates app's: read through the applicant's reverse relation)."""
     if material_type.satisfied_by_id is None:
         return None
     today = timezone.localdate()
     return (
-        Certificate.objects.filter(
-            holder=case.applicant,
+        case.applicant.certificates.filter(
             certificate_type_id=material_type.satisfied_by_id,
             status=CertificateStatus.VALID,
             valid_from__lte=today,

@@ -45,8 +45,9 @@ GROUP_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
     | {("cases", "view_approval"), ("cases", "change_approval")}
     | {
         ("cases", f"view_{model}")
-        for model in ("case", "casematerial", "verification", "caseevent", "certificate")
-    },
+        for model in ("case", "casematerial", "verification", "caseevent")
+    }
+    | {("certificates", "view_certificate")},
     "supervisors": set(),  # every view permission of both apps, filled in at load time
     # The lottery's admin: open and edit rounds and rule sets, decide appeals.
     "lottery_officers": {
@@ -56,7 +57,7 @@ GROUP_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
     }
     | {("lottery", "view_application"), ("lottery", "change_application")},
 }
-SUPERVISED_APPS = ("cases", "departments")
+SUPERVISED_APPS = ("cases", "certificates", "departments")
 # The apps whose permissions the groups are given.
 GROUP_APPS = (*SUPERVISED_APPS, "lottery")
 

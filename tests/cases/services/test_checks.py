@@ -6,11 +6,12 @@ import pytest
 
 from cases.constants import ApplicantKind, ApprovalState, CaseState, VerificationOutcome
 from cases.exceptions import CaseError
-from cases.models import Approval, CaseEvent, Certificate, Verification
+from cases.models import Approval, CaseEvent, Verification
 from cases.services.checks import approval_run_checks
 from cases.services.dispatch import case_dispatch
 from cases.services.review import approval_reject
 from cases.services.sharing import registry_read
+from certificates.models import Certificate
 from departments.constants import RegistryKind
 from tests.factories import (
     CaseFactory,

@@ -7,9 +7,10 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from cases.constants import ApplicantKind, ApprovalState, CaseState, IdType
-from cases.models import Applicant, Approval, Certificate
+from cases.models import Applicant, Approval
 from cases.services.intake import case_accept, case_create, case_submit
 from cases.services.review import approval_approve
+from certificates.models import Certificate
 from departments.models import Bundle, RegistryRecord
 from departments.services.demo import demo_load
 

@@ -18,9 +18,10 @@ from django.urls import reverse
 
 from cases.constants import ApprovalState, CaseState, DeliveryStatus, IdType, SlaColour
 from cases.invariants import invariant_counts
-from cases.models import Approval, CaseEvent, Certificate, Delivery, Rating, Verification
+from cases.models import Approval, CaseEvent, Delivery, Rating, Verification
 from cases.services.demo import demo_cases, demo_story
 from cases.workdays import forget_loaded_calendar
+from certificates.models import Certificate
 from citizens.tracking import track_lookup
 from departments.demo.cases import STORIES
 from departments.identifiers import validate_resident_id, validate_uscc

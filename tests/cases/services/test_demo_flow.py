@@ -3,8 +3,9 @@
 import pytest
 
 from cases.constants import ApplicantKind, ApprovalState, CaseState, IdType
-from cases.models import Applicant, Certificate, Verification
+from cases.models import Applicant, Verification
 from cases.services.intake import case_accept, case_create, case_submit
+from certificates.models import Certificate
 from departments.models import Bundle, RegistryRecord
 from departments.services.demo import demo_load
 

@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 
 from cases.constants import ApprovalState, CaseState, JobState
-from cases.models import Approval, Case, CaseEvent, Certificate, Job
+from cases.models import Approval, Case, CaseEvent, Job
 from cases.services.reconcile import cases_reconcile
+from certificates.models import Certificate
 from tests.factories import (
     ApprovalFactory,
     CaseFactory,

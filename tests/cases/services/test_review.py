@@ -198,8 +198,9 @@ def test_withdraw_voids_every_open_approval(department, clerk):
 def test_a_second_certificate_for_one_approval_is_refused_by_the_database(department):
     from django.db import IntegrityError, transaction
 
-    from cases.models import Certificate, Job
-    from cases.services.issuance import certificate_create_for_approval
+    from cases.models import Job
+    from certificates.models import Certificate
+    from certificates.services.issuance import certificate_create_for_approval
 
     licence = CertificateTypeFactory(code="LICENCE_X", issuing_department=department)
     item = ServiceItemFactory(department=department, produces=licence)

@@ -12,8 +12,9 @@ import pytest
 
 from cases.constants import ApprovalState, CaseState, CertificateStatus
 from cases.exceptions import InvalidTransitionError, TransitionPermissionError
-from cases.models import Approval, Case, CaseEvent, Certificate
+from cases.models import Approval, Case, CaseEvent
 from cases.services.transitions import run_transition
+from certificates.models import Certificate
 from tests.factories import (
     ApprovalFactory,
     CaseFactory,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Certificate
-from .base import ViewOnlyAdmin, applicant_label
-from .cases import CaseEventInline
+from cases.admin.base import ViewOnlyAdmin, applicant_label
+from cases.admin.cases import CaseEventInline
+
+from .models import Certificate
 
 
 @admin.register(Certificate)
