@@ -55,6 +55,7 @@ def _fetch(connection: Any, sql: str, params: list[Any]) -> list[tuple[Any, ...]
 
 # --- the stateful rows, locked -----------------------------------------------------------
 
+
 @functools.cache
 def _locked_read(model: type[models.Model]) -> Joined:
     """How one row of ``model`` is read whole (every concrete column, one table)."""
