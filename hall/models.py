@@ -190,9 +190,9 @@ class Ticket(models.Model):
         return self.state in OPEN_STATES
 
     # --- transitions: they change only this ticket; the services lock and save it ---
-    # (the first call is a compare-and-set UPDATE in ``hall.services.calling``, so that
-    # two windows never take the same ticket; ``call`` mirrors on the instance what that
-    # UPDATE wrote, for a row the caller holds locked)
+    # (the first call is written by one conditional UPDATE in ``hall.services``, so that
+    # two windows never take the same ticket: ``call`` is the state machine's edge, and
+    # says what that UPDATE writes)
 
     @transition(field=state, source=TicketState.WAITING, target=TicketState.CALLED)
     def call(

@@ -26,6 +26,7 @@ from ..constants import NO_SHOW_AFTER_CALLS, TicketState
 from ..exceptions import OutOfScopeError, TicketError
 from ..models import Call, Ticket
 from ..selectors import hall_priority_order, in_calling_order
+from .claim_sql import ticket_claim_next
 from .tickets import ticket_create
 
 # On SQLite a claim lost to another window (possible only outside IMMEDIATE transactions)
@@ -83,49 +84,51 @@ def ticket_call_next(*, window: ServiceWindow, user: Any) -> Ticket | None:
     calling order (the centre's priority rule, then who came first) is called to this
     window and appears on the display; None when nobody waits.
 
-    Two windows never call the same ticket. On PostgreSQL the candidate is read with
-    ``FOR UPDATE SKIP LOCKED``: a ticket another window is calling at this instant is
-    skipped, not waited for, so windows never queue behind each other. On SQLite, which
-    has no row locks, the claim is a conditional UPDATE (``ticket_claim``) that changes
-    one row only while the ticket is still waiting; a lost claim tries the next one."""
+    Two windows never call the same ticket. On PostgreSQL one statement chooses, locks
+    with ``FOR UPDATE SKIP LOCKED``, claims and logs the ticket (``claim_sql``): a ticket
+    another window is calling at this instant is skipped, not waited for, so windows never
+    queue behind each other. On SQLite, which has no row locks, the claim is a
+    conditional UPDATE (``ticket_claim``) that changes one row only while the ticket is
+    still waiting; a lost claim tries the next one."""
     _check_scope(user, window.centre_id)
     if not window.is_active:
         raise TicketError(_("%(window)s已停用。") % {"window": window})
-    order = hall_priority_order(centre=window.centre_id)
-    # The window's queues as a sub-select of the candidate's own statement: one round
-    # trip fewer on every call; they are read on their own only to explain an empty hall.
-    queues = Queue.objects.filter(windows=window, is_active=True).values("pk")
     day = timezone.localdate()
-    locking = connection.features.has_select_for_update_skip_locked
+    if connection.features.has_select_for_update_skip_locked:
+        called_by = user if getattr(user, "is_authenticated", False) else None
+        ticket = ticket_claim_next(window=window, called_by=called_by, day=day, now=timezone.now())
+        if ticket is None:
+            _explain_empty_hall(window)
+        return ticket
+    return _call_next_by_compare_and_set(window=window, user=user, day=day)
+
+
+def _explain_empty_hall(window: ServiceWindow) -> None:
+    """Nobody waits; or the window calls no queue at all, which is the administrator's to fix."""
+    if not Queue.objects.filter(windows=window, is_active=True).exists():
+        raise TicketError(_("%(window)s没有设置服务队列，请联系管理员。") % {"window": window})
+
+
+def _call_next_by_compare_and_set(
+    *, window: ServiceWindow, user: Any, day: dt.date
+) -> Ticket | None:
+    """Where there are no row locks (SQLite): the candidate in calling order, claimed with
+    a conditional UPDATE; a claim lost to another window tries the next candidate."""
+    order = hall_priority_order(centre=window.centre_id)
+    queues = Queue.objects.filter(windows=window, is_active=True).values("pk")
     with transaction.atomic():
         for _attempt in range(CLAIM_ATTEMPTS):
-            candidates = in_calling_order(
-                Ticket.objects.filter(queue__in=queues, day=day, state=TicketState.WAITING),
-                order=order,
-            ).select_related("queue")
-            if locking:
-                candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-            candidate = candidates.first()
-            if candidate is None:
-                if not queues.exists():
-                    raise TicketError(
-                        _("%(window)s没有设置服务队列，请联系管理员。") % {"window": window}
-                    )
-                return None
-            if locking:
-                # The row is ours until commit: the claim cannot lose, and what it
-                # writes is known here, so the ticket is not read again.
-                changes = _claim_changes(window=window, user=user, taken_at=candidate.taken_at)
-                if not _claim(candidate.pk, changes):  # cannot happen under the lock
-                    continue
-                candidate.call(
-                    window=window,
-                    called_by=changes["called_by"],
-                    at=changes["last_called_at"],
-                    wait_seconds=changes.get("wait_seconds"),
+            candidate = (
+                in_calling_order(
+                    Ticket.objects.filter(queue__in=queues, day=day, state=TicketState.WAITING),
+                    order=order,
                 )
-                _call_log(candidate, window)
-                return candidate
+                .only("pk", "taken_at")
+                .first()
+            )
+            if candidate is None:
+                _explain_empty_hall(window)
+                return None
             if ticket_claim(
                 ticket_id=candidate.pk, window=window, user=user, taken_at=candidate.taken_at
             ):

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,31 +26,38 @@ from ..models import Ticket, TicketCounter
 PHONE_PATTERN = re.compile(r"^1\d{10}$")
 
 
+def _counter_upsert(connection: Any) -> str:
+    """``INSERT … ON CONFLICT … DO UPDATE … RETURNING`` on the counter row (PostgreSQL;
+    SQLite 3.35+). Plain SQL because the ORM's upsert (``bulk_create`` with
+    ``update_conflicts``) can only overwrite a column with the inserted value, not raise
+    it, and returns nothing on SQLite."""
+    meta = TicketCounter._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    queue, day, last = (
+        quote(meta.get_field(name).column) for name in ("queue", "day", "last_sequence")
+    )
+    return (
+        f"INSERT INTO {table} ({queue}, {day}, {last}) VALUES (%s, %s, 1) "
+        f"ON CONFLICT ({queue}, {day}) DO UPDATE SET {last} = {table}.{last} + 1 "
+        f"RETURNING {last}"
+    )
+
+
 def sequence_next(*, queue_id: int, day: dt.date) -> int:
     """The next sequence of the queue on that day, never given twice.
 
-    A counter row per queue and day, raised with ``UPDATE … SET last_sequence =
-    last_sequence + 1``: the UPDATE itself takes the row's lock (PostgreSQL) or the
-    database's write lock (SQLite), held until the caller's transaction ends, so two
-    takers are numbered one after the other and a rolled-back take gives its number back.
-    The day's first taker inserts the row; when two do so at once, the unique constraint
-    refuses the second, which then raises the row the first created. Must run inside the
-    caller's ``transaction.atomic()``."""
-    for _attempt in range(3):
-        raised = TicketCounter.objects.filter(queue_id=queue_id, day=day).update(
-            last_sequence=F("last_sequence") + 1
-        )
-        if raised:
-            return TicketCounter.objects.filter(queue_id=queue_id, day=day).values_list(
-                "last_sequence", flat=True
-            )[0]
-        try:
-            with transaction.atomic():
-                TicketCounter.objects.create(queue_id=queue_id, day=day, last_sequence=1)
-            return 1
-        except IntegrityError:
-            continue  # another taker created the row first: raise it
-    raise TicketError(_("取号繁忙，请稍后再试。"))
+    One statement on the counter row of the queue and day (``ticket_counter_per_queue_day``
+    makes it one): the day's first taker inserts it at 1, every later one raises it. The
+    row's lock (PostgreSQL) or the database's write lock (SQLite) is held until the
+    caller's transaction ends, so two takers are numbered one after the other and a
+    rolled-back take gives its number back. Must run inside the caller's
+    ``transaction.atomic()``."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    with connection.cursor() as cursor:
+        cursor.execute(_counter_upsert(connection), [queue_id, day])
+        (sequence,) = cursor.fetchone()
+    return sequence
 
 
 def _clean_priority(priority: str, appointment_number: str) -> str:
@@ -137,9 +144,14 @@ def ticket_create(
         taken_at=taken_at or timezone.now(),
         transferred_from=transferred_from,
     )
+    if not id_number:
+        # Nothing but the person's open ticket can conflict (the sequence is ours alone
+        # under the counter's lock): no savepoint is needed to recover from it.
+        ticket.save(force_insert=True)
+        return ticket
     try:
         with transaction.atomic():
-            ticket.save()
+            ticket.save(force_insert=True)
     except IntegrityError:
         existing = _open_ticket_of(queue_id=queue.pk, day=day, id_number=id_number)
         if existing is not None:
