@@ -37,7 +37,6 @@ KNOWN_OVERSIZED: frozenset[str] = frozenset(
     {
         "cases/services/intake/resolution.py",  # issue 21: to split
         "citizens/selectors.py",  # issue 21: to split
-        "citizens/tracking.py",  # issue 21: to split
     }
 )
 

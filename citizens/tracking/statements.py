@@ -1,23 +1,8 @@
-"""The public tracking read (``/track/`` and ``GET /api/v1/track/<no>/``), made cheap.
+"""The SQL text of the two PostgreSQL statements, byte for byte what psycopg prepares.
 
-``track_lookup`` answers "tracking number + last four characters of the ID number" with
-the case's public view (``selectors.case_public_view``'s shape), or ``None``.
-
-On PostgreSQL it is **one query**: the case row, the suffix check and every public part
-of the answer (items, public timeline, what is missing, the parcel, the certificates) are
-built by the database as one JSON document, so a lookup costs one round trip and no ORM
-query compilation (the ORM path costs six queries and most of the request's CPU time).
-Every other database (the embedded SQLite) takes the portable ORM path; both give the
-same answer, which a test checks for a case in every state.
-
-A wrong suffix and an unknown number take the very same single query and both get no
-row: the suffix is compared inside the query, so neither the answer nor the number of
-round trips tells them apart.
-
-The API goes one step further on PostgreSQL (``track_answer_json``): one statement per
-language checks the client's tracking throttle and writes the API's final JSON, so the
-row's text is the response body. Both run through Django's cursor wrapper on a psycopg
-``RawCursor``, and psycopg prepares them on the server (``_fetch_one``).
+``TRACK_SQL`` builds ``track_lookup``'s JSON document; ``_answer_sql`` builds, per
+language and time zone, the statement of ``track_answer_json`` (throttle check and the
+API's final JSON), from the small builders above it.
 """
 
 from __future__ import annotations
@@ -25,50 +10,25 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import time
-from typing import Any
-
-from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.urls import get_script_prefix, reverse
-from django.utils import timezone
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from cases.constants import (
-    EVENT_LABELS,
-    TRANSITION_LABELS,
     ApplicantKind,
     ApprovalState,
     CaseState,
     CertificateStatus,
-    CourierCompany,
-    DeliveryStatus,
     MaterialStatus,
 )
-from certificates.selectors import certificate_effective_status
-from departments.identifiers import mask_name
 
-from .constants import (
-    EXPLANATION_OF_SITUATION,
+from ..constants import (
     RESULT_WAITING_STATES,
     SITUATION_CAME_BACK,
     SITUATION_READY,
     STAGE_OF_SITUATION,
     Stage,
 )
-from .models import TrackFailure
-from .selectors import (
-    DELIVERY_CAME_BACK_STATUSES,
-    ID_SUFFIX_PATTERN,
-    TRACKING_NO_PATTERN,
-    _event_label,
-    case_for_tracking,
-    case_public_situation,
-    case_public_view,
-    tracking_no_clean,
-)
-from .throttles import track_target
+from ..models import TrackFailure
+from ..selectors import DELIVERY_CAME_BACK_STATUSES
+from .labels import _labels
 
 # The whole public answer in one statement. Every sub-select is driven by an index on
 # case_id; COALESCE evaluates the case's own item list only when it has no approvals yet
@@ -140,188 +100,6 @@ FROM cases_case c
 JOIN cases_applicant a ON a.id = c.applicant_id
 WHERE c.tracking_no = $1 AND upper(right(a.id_number, 4)) = $2
 """
-
-
-def track_lookup(*, tracking_no: str, id_suffix: str) -> dict[str, Any] | None:
-    """The public view of the case if the number exists *and* the ID number ends with
-    the suffix; else None (unknown, wrong suffix and malformed input alike)."""
-    database = connections[DEFAULT_DB_ALIAS]  # the proxy's every attribute is a lookup
-    if database.vendor != "postgresql":
-        case = case_for_tracking(tracking_no=tracking_no, id_suffix=id_suffix)
-        return case_public_view(case=case) if case is not None else None
-    tracking_no = tracking_no_clean(tracking_no)
-    id_suffix = (id_suffix or "").strip().upper()
-    if not TRACKING_NO_PATTERN.match(tracking_no) or not ID_SUFFIX_PATTERN.match(id_suffix):
-        tracking_no = ""  # still query, for the same timing; matches nothing
-    row = _fetch_one(TRACK_SQL, [tracking_no, id_suffix])
-    return _public_view_from_document(json.loads(row[0])) if row is not None else None
-
-
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
-
-
-def _datetime(value: str | None) -> dt.datetime | None:
-    # json_build_object writes timestamptz as ISO 8601 with the connection's UTC offset.
-    return dt.datetime.fromisoformat(value) if value else None
-
-
-@functools.lru_cache(maxsize=16)
-def _labels(language: str) -> dict[str, Any]:
-    """Every label a public view uses, in ``language`` (the active one when first asked):
-    a lookup in a plain dict instead of a gettext call per label per request. The
-    wording is the ORM path's own (the same choices, ``STATE_EXPLANATION``,
-    ``selectors._event_label``)."""
-
-    def choices(enum: Any) -> dict[str, str]:
-        return {value: str(label) for value, label in enum.choices}
-
-    event_names = [*TRANSITION_LABELS, *EVENT_LABELS]
-    return {
-        "case_state": choices(CaseState),
-        "approval_state": choices(ApprovalState),
-        "courier": choices(CourierCompany),
-        "delivery_status": choices(DeliveryStatus),
-        "stage": {stage.value: str(stage.label) for stage in Stage},
-        "explanation": {key: str(text) for key, text in EXPLANATION_OF_SITUATION.items()},
-        "event": {name: _event_label(_Event(name)) for name in event_names},  # type: ignore[arg-type]
-        "pending_what_to_do": _("请登录「我的办件」在线上传，或一次带齐到综合窗口提交。"),
-        "supplement_what_to_do": _("请登录「我的办件」在线上传补正材料，无需到现场。"),
-    }
-
-
-def _public_view_from_document(document: dict[str, Any]) -> dict[str, Any]:
-    """The database's JSON document turned into ``case_public_view``'s exact shape."""
-    labels = _labels(get_language() or settings.LANGUAGE_CODE)
-    state = document["state"]
-    delivery = document["delivery"]
-    situation = case_public_situation(
-        state=state,
-        has_unsigned_certificate=document["unsigned_certificates"],
-        last_delivery_status=delivery[2] if delivery else None,
-    )
-    stage = STAGE_OF_SITUATION.get(situation, Stage.RECEIVED)
-    name = document["applicant_name"]
-    missing: list[dict[str, Any]] = [
-        {
-            "material_type": code,
-            "name": material_name,
-            "item": "",
-            "department": "",
-            "reason": "",
-            "what_to_do": labels["pending_what_to_do"],
-        }
-        for code, material_name in document["missing"] or ()
-    ]
-    missing.extend(
-        {
-            "material_type": code,
-            "name": material_name,
-            "item": item,
-            "department": department,
-            "reason": reason,
-            "what_to_do": labels["supplement_what_to_do"],
-        }
-        for code, material_name, item, department, reason in document["supplements"] or ()
-    )
-    events = labels["event"]
-    return {
-        "tracking_no": document["tracking_no"],
-        "state": state,
-        "state_display": labels["case_state"].get(state, state),
-        "stage": stage.value,
-        "stage_display": labels["stage"][stage.value],
-        "explanation": labels["explanation"].get(situation, ""),
-        "applicant_masked": mask_name(name)
-        if document["applicant_kind"] == ApplicantKind.PERSON
-        else name,
-        "due_date": _date(document["due_date"]),
-        "items": [
-            {
-                "code": code,
-                "name": item_name,
-                "department": department,
-                "approval_state": approval_state,
-                "approval_state_display": labels["approval_state"].get(
-                    approval_state, approval_state
-                )
-                if approval_state
-                else "",
-                "due_date": _date(due_date),
-            }
-            for code, item_name, department, approval_state, due_date in document["items"] or ()
-        ],
-        "timeline": [
-            {
-                "at": _datetime(at),
-                "event": events.get(event) or _event_label(_Event(event)),  # type: ignore[arg-type]
-                "item": item,
-                "note": note,
-            }
-            for at, event, item, note in document["timeline"] or ()
-        ],
-        "missing": missing,
-        "delivery": (
-            {
-                "courier": delivery[0],
-                "courier_display": labels["courier"].get(delivery[0], delivery[0]),
-                "waybill": delivery[1],
-                "status": delivery[2],
-                "status_display": labels["delivery_status"].get(delivery[2], delivery[2]),
-                "delivered_at": _datetime(delivery[3]),
-            }
-            if delivery
-            else None
-        ),
-        "certificates": [
-            {
-                "number": number,
-                "type": type_name,
-                "status": _certificate_status(status, _date(valid_until)),
-                "verify_path": _verify_path(get_script_prefix()).replace(_TOKEN, token),
-            }
-            for number, type_name, status, valid_until, token in document["certificates"] or ()
-        ],
-    }
-
-
-_TOKEN = "0TOKEN0"  # stands for a verification token (URL-safe: reverse() leaves it as is)
-
-
-def verify_path_template() -> str:
-    """A certificate's verify path with ``_TOKEN`` in place of its token."""
-    return _verify_path(get_script_prefix())
-
-
-@functools.lru_cache(maxsize=8)
-def _verify_path(script_prefix: str) -> str:
-    """The verification URL with ``_TOKEN`` in place of the token, once per script
-    prefix (the active one when first asked): ``reverse()`` per certificate was a
-    visible share of a lookup's CPU time."""
-    return reverse("certificates:verify", args=[_TOKEN])
-
-
-class _Event:
-    """Just enough of a CaseEvent for ``selectors._event_label`` (one wording for both paths)."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-
-class _Certificate:
-    __slots__ = ("status", "valid_until")
-
-    def __init__(self, status: str, valid_until: dt.date | None) -> None:
-        self.status = status
-        self.valid_until = valid_until
-
-
-def _certificate_status(status: str, valid_until: dt.date | None) -> str:
-    return str(
-        certificate_effective_status(certificate=_Certificate(status, valid_until))  # type: ignore[arg-type]
-    )
 
 
 # --- The API's answer, written by the database --------------------------------------------
@@ -526,74 +304,3 @@ FROM (SELECT CASE
     ELSE '' END
 OFFSET 0) AS b(blocked)
 """
-
-
-def track_answer_json(
-    *,
-    tracking_no: str,
-    id_suffix: str,
-    verify_url: str,
-    client: str,
-    failure_limit: int,
-    case_failure_limit: int,
-) -> tuple[str, bytes | None]:
-    """PostgreSQL only: whether the tracking throttle blocks the request — ``"client"``
-    when ``client`` has at least ``failure_limit`` failures in its current window,
-    ``"case"`` when the case's own count of wrong suffixes (``track_target``) has at least
-    ``case_failure_limit``, else ``""`` (``TrackFailure``) — and, if it does not, the
-    API's answer (``TrackSerializer``'s JSON, UTF-8) for the case if the number exists
-    *and* the ID number ends with the suffix, else None. One prepared statement, the same
-    single query for an unknown number, a wrong suffix and malformed input; a blocked
-    request's case is not even read. ``verify_url`` is a certificate's absolute verify
-    URL with ``_TOKEN`` in place of the token."""
-    tracking_no = tracking_no_clean(tracking_no)
-    id_suffix = (id_suffix or "").strip().upper()
-    if not TRACKING_NO_PATTERN.match(tracking_no) or not ID_SUFFIX_PATTERN.match(id_suffix):
-        tracking_no = ""  # still query, for the same timing; matches nothing
-    before, _token, after = verify_url.partition(_TOKEN)
-    language = get_language() or settings.LANGUAGE_CODE
-    row = _fetch_one(
-        _answer_sql(language, timezone.get_current_timezone()),
-        [
-            tracking_no,
-            id_suffix,
-            before,
-            after,
-            client,
-            str(failure_limit),
-            track_target(tracking_no),
-            str(case_failure_limit),
-        ],
-    )
-    assert row is not None  # the statement always answers one row
-    return row[0] or "", row[1].encode() if row[1] is not None else None
-
-
-def _fetch_one(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
-    """The statement's first row, or None.
-
-    Through a cursor of psycopg's public ``RawCursor`` class, on the connection Django
-    opened and wrapped in Django's own cursor wrapper (``make_cursor``): Django's error
-    translation and execute wrappers stay, and the query is logged when queries are. Why a raw cursor: the statement is written with
-    PostgreSQL's own ``$n`` placeholders, so psycopg does not parse it for ``%s``
-    (its parse cache keeps only statements under 4 KB, and these are longer: parsing
-    them cost a tenth of a request's CPU). psycopg prepares it on the server once the
-    connection has run it ``prepare_threshold`` times (``DATABASES`` ``OPTIONS``): from
-    then on a lookup sends the statement's name and its parameters only."""
-    from psycopg import RawCursor
-
-    database = connections[DEFAULT_DB_ALIAS]
-    database.ensure_connection()
-    with database.make_cursor(RawCursor(database.connection)) as cursor:
-        if not database.queries_logged:
-            cursor.execute(sql, params)
-            return cursor.fetchone()
-        # Logged as Django's debug cursor logs a query (which cannot show this one: it
-        # composes the SQL with %s placeholders, for display).
-        started = time.monotonic()
-        try:
-            cursor.execute(sql, params)
-            return cursor.fetchone()
-        finally:
-            duration = time.monotonic() - started
-            database.queries_log.append({"sql": sql, "time": f"{duration:.3f}"})
