@@ -2,7 +2,8 @@
 
 One module per step: ``core`` (the case's own transitions), ``applicants``
 (identification), ``prefill`` (from the registries), ``resolution`` (the
-materials checklist), ``materials`` (scans and declined evidence), ``notices``
+materials checklist) and ``reuse`` (what the applicant handed over before, that it
+looks up), ``materials`` (scans and declined evidence), ``notices``
 (the one-time notification and acceptance by law), ``flow`` (the journey the
 pages and the API run).
 """

@@ -23,9 +23,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Concat
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,6 +34,7 @@ from ...constants import CertificateStatus, MaterialStatus, VerificationOutcome
 from ...models import Case, CaseMaterial, Verification
 from ..checks import CHECK_RULES
 from ..sharing import purpose_text, registry_read
+from .reuse import case_earlier_materials, case_valid_certificate
 
 
 @dataclass
@@ -132,24 +131,6 @@ def case_checklist(*, case: Case, items: list[ServiceItem] | None = None) -> lis
     return list(entries.values())
 
 
-def _valid_certificate(*, case: Case, material_type: MaterialType) -> models.Model | None:
-    """The applicant's newest valid certificate that meets this requirement (the
-    library is the certificates app's: read through the applicant's reverse relation)."""
-    if material_type.satisfied_by_id is None:
-        return None
-    today = timezone.localdate()
-    return (
-        case.applicant.certificates.filter(
-            certificate_type_id=material_type.satisfied_by_id,
-            status=CertificateStatus.VALID,
-            valid_from__lte=today,
-        )
-        .exclude(valid_until__lt=today)
-        .order_by("-issued_at")
-        .first()
-    )
-
-
 def _registry_verification(*, case: Case, entry: ChecklistEntry, user: Any) -> Verification | None:
     registry = entry.material_type.verifiable_by
     if registry is None:
@@ -181,56 +162,6 @@ def _registry_verification(*, case: Case, entry: ChecklistEntry, user: Any) -> V
     return reading.verification if passed else None
 
 
-def _earlier_materials(
-    *, case: Case, material_types: list[MaterialType]
-) -> dict[int, CaseMaterial]:
-    """The latest upload of each reusable type in the applicant's other cases, still valid.
-
-    One query for every type at once, through the applicant's cases (their index) and the
-    (case, material type) index, so it stays fast however many cases the library holds.
-    """
-    reusable = {
-        material_type.pk: material_type
-        for material_type in material_types
-        if material_type.reuse_validity_days
-    }
-    if not reusable:
-        return {}
-    now = timezone.now()
-    longest = max(material_type.reuse_validity_days or 0 for material_type in reusable.values())
-    earlier_cases = list(
-        Case.objects.filter(applicant_id=case.applicant_id)
-        .exclude(pk=case.pk)
-        .values_list("pk", flat=True)
-    )
-    if not earlier_cases:
-        return {}
-    found: dict[int, CaseMaterial] = {}
-    candidates = (
-        CaseMaterial.objects.filter(
-            case_id__in=earlier_cases,
-            updated_at__gte=now - dt.timedelta(days=longest),
-        )
-        # Type and status as expressions, on purpose: without table statistics the planner
-        # would otherwise scan every upload of these types (the type/status index, thousands
-        # of rows) instead of the applicant's own cases (the case/type index, a few rows).
-        .annotate(
-            type_id_plain=F("material_type_id") + 0,
-            status_plain=Concat("status", Value("")),
-        )
-        .filter(type_id_plain__in=list(reusable), status_plain=MaterialStatus.UPLOADED)
-        .select_related("case")
-        .order_by("-updated_at", "-id")
-    )
-    for material in candidates:
-        material_type = reusable[material.material_type_id]
-        if material.material_type_id in found:
-            continue
-        if material.updated_at >= now - dt.timedelta(days=material_type.reuse_validity_days or 0):
-            found[material.material_type_id] = material
-    return found
-
-
 def _producer(*, items: list[ServiceItem], entry: ChecklistEntry) -> ServiceItem | None:
     certificate_type_id = entry.material_type.satisfied_by_id
     if certificate_type_id is None:
@@ -254,7 +185,7 @@ def _resolve_one(
     material_type = entry.material_type
     declined = entry.material.evidence_declined
     if not declined:
-        certificate = _valid_certificate(case=case, material_type=material_type)
+        certificate = case_valid_certificate(case=case, material_type=material_type)
         if certificate is not None:
             until = certificate.valid_until.isoformat() if certificate.valid_until else _("长期")
             return {
@@ -332,7 +263,7 @@ def case_materials_resolve(*, case: Case, user: Any = None) -> list[ChecklistEnt
             if still_valid:
                 continue
         to_resolve.append(entry)
-    earlier_by_type = _earlier_materials(
+    earlier_by_type = case_earlier_materials(
         case=case,
         material_types=[
             entry.material_type for entry in to_resolve if not entry.material.evidence_declined

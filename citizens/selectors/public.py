@@ -1,26 +1,20 @@
-"""Reads for citizens: the public tracking view and the applicant's own lists.
+"""The case as anyone with its tracking number and the ID number's last four may see it.
 
-Everything here is filtered by the applicant first; nothing reads another
-applicant's rows. Lists cost a fixed number of queries whatever their length.
-Reading these lists never writes a data-access log entry (that log is for reads
-of a department's registry, not for a citizen reading about themselves).
+Cleaning the tracking number, finding the case without telling an unknown number from a
+wrong suffix, and the public view: the situation, the timeline, what is still missing,
+the open supplement requests. No full ID number, phone or address leaves here.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Page, Paginator
-from django.db.models import CharField, Prefetch, Q, QuerySet, Value
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from cases.constants import (
-    ApplicantKind,
     ApprovalState,
     CaseState,
     CertificateStatus,
@@ -28,24 +22,13 @@ from cases.constants import (
     MaterialStatus,
 )
 from cases.events import event_label
-from cases.models import (
-    Applicant,
-    Approval,
-    Case,
-    CaseEvent,
-    CaseMaterial,
-    Delivery,
-    Verification,
-)
+from cases.models import Approval, Case, CaseEvent, CaseMaterial, Delivery
 from cases.services.numbers import TRACKING_ALPHABET, TRACKING_RANDOM_LENGTH
 from certificates.models import Certificate
 from certificates.selectors import certificate_effective_status
-from departments.constants import Audience, LifeEvent
-from departments.models import Bundle, BundleItem, MaterialType, ServiceItem
-from sharing.models import BatchReadSubject
-from sharing.selectors import batch_reads_about
+from departments.models import MaterialType
 
-from .constants import (
+from ..constants import (
     EXPLANATION_OF_SITUATION,
     RESULT_WAITING_STATES,
     SITUATION_CAME_BACK,
@@ -275,223 +258,3 @@ def case_public_view(*, case: Case) -> dict[str, Any]:
             for certificate in certificates
         ],
     }
-
-
-# --- the signed-in applicant's own rows -------------------------------------------------
-
-
-def applicant_cases(*, applicant: Applicant) -> QuerySet[Case]:
-    return (
-        Case.objects.filter(applicant=applicant)
-        .select_related("rating")
-        .prefetch_related(
-            Prefetch("items", queryset=ServiceItem.objects.select_related("department"))
-        )
-        .order_by("-created_at", "-id")
-    )
-
-
-def applicant_case_get(*, applicant: Applicant, tracking_no: str) -> Case | None:
-    return (
-        Case.objects.select_related("applicant")
-        .filter(applicant=applicant, tracking_no=tracking_no_clean(tracking_no))
-        .first()
-    )
-
-
-def applicant_certificates(*, applicant: Applicant) -> QuerySet[Certificate]:
-    """The wallet: every certificate the applicant holds, newest first."""
-    return (
-        Certificate.objects.filter(holder=applicant)
-        .select_related("certificate_type", "issuing_department", "case")
-        .order_by("-issued_at", "-id")
-    )
-
-
-def applicant_certificate_get(*, applicant: Applicant, certificate_id: int) -> Certificate | None:
-    return (
-        Certificate.objects.select_related("certificate_type")
-        .filter(holder=applicant, pk=certificate_id)
-        .first()
-    )
-
-
-def _case_reads(applicant: Applicant) -> QuerySet[Verification]:
-    return Verification.objects.filter(Q(applicant=applicant) | Q(subject_id=applicant.id_number))
-
-
-def applicant_data_reads(*, applicant: Applicant) -> QuerySet[Verification]:
-    """Who read my data, case by case: every registry read about this applicant (linked to
-    them, or about their ID number before they were an applicant), newest first."""
-    return (
-        _case_reads(applicant)
-        .select_related("registry__department", "requesting_department", "case")
-        .order_by("-created_at", "-id")
-    )
-
-
-def applicant_batch_reads(*, applicant: Applicant) -> QuerySet[BatchReadSubject]:
-    """Who read my data in a batch (a lottery round's check of every applicant): one row
-    per registry per purpose, newest first."""
-    return batch_reads_about(subject_id=applicant.id_number)
-
-
-READ_FOR_CASE = "case"
-READ_IN_BATCH = "batch"
-
-
-@dataclass(frozen=True)
-class DataRead:
-    """One line of "who read my data": a read for a case (``Verification``) or the
-    applicant's row of a batch read (``BatchReadSubject``)."""
-
-    source: str
-    pk: int
-    at: dt.datetime
-    requesting_department: str
-    registry: str
-    registry_department: str
-    purpose: str
-    outcome: str
-    case_tracking_no: str = ""
-
-    @property
-    def is_batch(self) -> bool:
-        return self.source == READ_IN_BATCH
-
-
-def applicant_data_read_keys(*, applicant: Applicant) -> QuerySet:
-    """``(source, id, created_at)`` of both kinds of reads about the applicant, newest
-    first, as one ``UNION ALL``: the database merges and pages them, whatever the count."""
-    text = CharField()
-    for_cases = (
-        _case_reads(applicant)
-        .order_by()
-        .annotate(source=Value(READ_FOR_CASE, output_field=text))
-        .values_list("source", "id", "created_at")
-    )
-    in_batches = (
-        BatchReadSubject.objects.filter(subject_id=applicant.id_number)
-        .order_by()
-        .annotate(source=Value(READ_IN_BATCH, output_field=text))
-        .values_list("source", "id", "created_at")
-    )
-    return for_cases.union(in_batches, all=True).order_by("-created_at", "source", "-id")
-
-
-def data_reads_resolve(keys: list[tuple[str, int, dt.datetime]]) -> list[DataRead]:
-    """The lines for ``keys`` (one page), in their order: one query per kind present."""
-    case_ids = [pk for source, pk, _at in keys if source == READ_FOR_CASE]
-    batch_ids = [pk for source, pk, _at in keys if source == READ_IN_BATCH]
-    verifications = (
-        Verification.objects.select_related(
-            "registry__department", "requesting_department", "case"
-        ).in_bulk(case_ids)
-        if case_ids
-        else {}
-    )
-    batch_rows = (
-        BatchReadSubject.objects.select_related(
-            "registry__department", "purpose__department"
-        ).in_bulk(batch_ids)
-        if batch_ids
-        else {}
-    )
-    found_labels = {True: _("查到记录"), False: _("未查到记录")}
-    reads = []
-    for source, pk, _at in keys:
-        if source == READ_FOR_CASE:
-            read = verifications[pk]
-            reads.append(
-                DataRead(
-                    source=source,
-                    pk=pk,
-                    at=read.created_at,
-                    requesting_department=read.requesting_department.name,
-                    registry=read.registry.name,
-                    registry_department=read.registry.department.name,
-                    purpose=read.purpose,
-                    outcome=str(read.get_outcome_display()),
-                    case_tracking_no=read.case.tracking_no if read.case_id else "",
-                )
-            )
-        else:
-            row = batch_rows[pk]
-            reads.append(
-                DataRead(
-                    source=source,
-                    pk=pk,
-                    at=row.created_at,
-                    requesting_department=row.purpose.department.name,
-                    registry=row.registry.name,
-                    registry_department=row.registry.department.name,
-                    purpose=row.purpose.purpose,
-                    outcome=str(found_labels[row.found]),
-                )
-            )
-    return reads
-
-
-def applicant_data_reads_page(*, applicant: Applicant, page_number: Any, per_page: int) -> Page:
-    """One page of "who read my data": reads for cases and batch reads merged, newest
-    first. Three or four queries a page (the count, the page's keys, each kind's rows)."""
-    page = Paginator(applicant_data_read_keys(applicant=applicant), per_page).get_page(page_number)
-    page.object_list = data_reads_resolve(list(page.object_list))
-    return page
-
-
-# --- apply online: the catalogue as this applicant may use it ------------------------------
-
-# How people and companies look for a service (by their matter, not by department).
-LIFE_EVENTS_BY_KIND = {
-    ApplicantKind.PERSON: (
-        LifeEvent.BIRTH,
-        LifeEvent.MARRIAGE,
-        LifeEvent.HOUSING,
-        LifeEvent.WORK,
-    ),
-    ApplicantKind.ORGANISATION: (
-        LifeEvent.COMPANY_START,
-        LifeEvent.COMPANY_CHANGE,
-        LifeEvent.COMPANY_CLOSE,
-    ),
-}
-
-
-def online_life_events(*, applicant: Applicant) -> list[LifeEvent]:
-    return list(LIFE_EVENTS_BY_KIND.get(applicant.kind, ()))
-
-
-def online_catalogue(
-    *, applicant: Applicant, life_event: str = "", query: str = ""
-) -> dict[str, Any]:
-    """The bundles and items this applicant may apply for online, by life event or search.
-
-    Only what is meant for their kind (person or organisation) or for both; a bundle is
-    offered only when every item in it fits too. Three queries whatever the catalogue's size.
-    """
-    audiences = (applicant.kind, Audience.BOTH)
-    bundles = Bundle.objects.filter(audience__in=audiences).prefetch_related(
-        Prefetch(
-            "bundle_items", queryset=BundleItem.objects.select_related("item").order_by("position")
-        )
-    )
-    items = ServiceItem.objects.filter(is_active=True, audience__in=audiences).select_related(
-        "department"
-    )
-    if life_event:
-        bundles = bundles.filter(life_event=life_event)
-        items = items.filter(bundles__life_event=life_event)
-    query = (query or "").strip()
-    if query:
-        bundles = bundles.filter(Q(name__icontains=query) | Q(description__icontains=query))
-        items = items.filter(Q(name__icontains=query) | Q(department__name__icontains=query))
-    bundle_list = [
-        bundle
-        for bundle in bundles.order_by("code")
-        if all(
-            bundle_item.item.audience in audiences and bundle_item.item.is_active
-            for bundle_item in bundle.bundle_items.all()
-        )
-    ]
-    return {"bundles": bundle_list, "items": list(items.distinct().order_by("code"))}
