@@ -86,7 +86,7 @@ STATE_EXPLANATION = {
 # approval: the state alone cannot say whether the result is ready. What the applicant
 # reads is keyed by the *situation*: the state, or ``<state>:<situation>`` for a result
 # waiting at the window (``selectors.case_public_situation`` decides it, and
-# ``tracking._answer_sql`` builds the same key in SQL).
+# ``tracking.statements._answer_sql`` builds the same key in SQL).
 RESULT_WAITING_STATES = (CaseState.APPROVED, CaseState.ISSUED)
 SITUATION_READY = "ready"  # every certificate is signed: the result can be handed out
 SITUATION_CAME_BACK = "came_back"  # the courier could not deliver: back at the window

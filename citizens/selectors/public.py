@@ -78,7 +78,7 @@ def case_public_situation(
     ``EXPLANATION_OF_SITUATION`` and ``STAGE_OF_SITUATION``): the state itself, except for
     a result waiting at the window — ``<state>:came_back`` when the last parcel came back,
     ``<state>:ready`` when every valid certificate of the case has its signed file (or the
-    case produces none). ``tracking._answer_sql`` computes the same key in SQL."""
+    case produces none). ``tracking.statements._answer_sql`` computes the same key in SQL."""
     if state not in RESULT_WAITING_STATES:
         return str(state)
     if last_delivery_status in DELIVERY_CAME_BACK_STATUSES:

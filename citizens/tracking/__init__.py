@@ -30,7 +30,6 @@ from __future__ import annotations
 from .answer import track_answer_json
 from .lookup import track_lookup
 from .statements import TRACK_SQL
-from .statements import _label as _label  # tests check a label map in SQL
 from .verify import verify_path_template
 
 __all__ = ["TRACK_SQL", "track_answer_json", "track_lookup", "verify_path_template"]

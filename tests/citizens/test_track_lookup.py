@@ -363,7 +363,7 @@ def test_the_schema_still_describes_the_tracking_answer(client):
 
 @pytest.mark.postgresql  # the labels are inlined in PostgreSQL's statement
 def test_a_label_map_gives_each_value_its_label_and_anything_else_the_default(db):
-    from citizens.tracking import _label
+    from citizens.tracking.statements import _label
 
     labels = {"ISSUED": "已出证", "ship": "寄出 'EMS' \\ 𠮷", "CLOSED": '已办结 "好评"'}
     sql = (
