@@ -56,16 +56,18 @@ def certificate_licence_id(
     )
 
 
-def certificate_issue_pdf_after_commit(*, certificate_id: int) -> None:
+def certificate_issue_pdf_after_commit(*, certificate_id: int, formats: str | None = None) -> None:
     """Render and seal the documents once the transaction that created the row commits:
     outbox jobs (``cases.Job``) on the ``documents`` queue, so slow rendering never holds
     up approvals, and a lost message is swept up again. The certificate type says which:
-    the PDF (``issue_pdf``), the OFD (``issue_ofd``), or both."""
-    formats = (
-        Certificate.objects.filter(pk=certificate_id)
-        .values_list("certificate_type__formats", flat=True)
-        .first()
-    )
+    the PDF (``issue_pdf``), the OFD (``issue_ofd``), or both (``formats``, read from the
+    certificate's type when the caller does not have it at hand)."""
+    if formats is None:
+        formats = (
+            Certificate.objects.filter(pk=certificate_id)
+            .values_list("certificate_type__formats", flat=True)
+            .first()
+        )
     if formats in (CertificateFormats.PDF, CertificateFormats.BOTH, None):
         job_enqueue(
             kind="issue_pdf",
@@ -160,5 +162,7 @@ def certificate_create_for_approval(*, approval: Approval) -> Certificate | None
     )
     certificate.save(force_insert=True)  # one INSERT: the row is new, nothing to look up
     # Rendered and sealed by a task once this row commits.
-    certificate_issue_pdf_after_commit(certificate_id=certificate.pk)
+    certificate_issue_pdf_after_commit(
+        certificate_id=certificate.pk, formats=certificate_type.formats
+    )
     return certificate

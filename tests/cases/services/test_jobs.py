@@ -131,6 +131,49 @@ def test_the_same_work_is_recorded_once(django_capture_on_commit_callbacks):
 
 
 @pytest.mark.django_db
+def test_a_recorded_job_is_the_row_save_would_write_and_a_known_key_keeps_the_transaction(
+    test_handlers, django_assert_num_queries
+):
+    """One INSERT … ON CONFLICT statement, no savepoint; its row has what ``save()`` gives
+    a new job (field defaults, ``auto_now``), and the same key again inside the same
+    transaction returns that row without breaking the transaction."""
+    from django.db import transaction
+
+    from cases.models import NumberSequence
+
+    with transaction.atomic():
+        with django_assert_num_queries(1):
+            job = job_enqueue(kind="count", key="count:1", payload={"number": 1})
+        assert job.pk is not None and not job._state.adding
+        again = job_enqueue(kind="count", key="count:1", payload={"number": 2})
+        assert again.pk == job.pk and again.payload == {"number": 1}
+        NumberSequence.objects.create(name="after-the-clash", value=1)  # still usable
+    stored = Job.objects.get(pk=job.pk)
+    reference = Job(kind="count", key="count:reference", payload={"number": 1})
+    reference.save(force_insert=True)
+    reference.refresh_from_db()
+    compared = [
+        field.attname
+        for field in Job._meta.concrete_fields
+        if field.attname
+        not in (
+            "id",
+            "key",
+            "created_at",
+            "updated_at",
+            "next_try_at",
+            "published_at",
+            "request_id",
+        )
+    ]
+    assert {name: getattr(stored, name) for name in compared} == {
+        name: getattr(reference, name) for name in compared
+    }
+    assert stored.updated_at is not None and stored.created_at <= stored.updated_at
+    assert NumberSequence.objects.filter(name="after-the-clash").exists()
+
+
+@pytest.mark.django_db
 def test_a_second_delivery_of_a_done_job_changes_nothing(test_handlers):
     job = job_enqueue(kind="count", key="count:1", payload={"number": 1})
     assert job_run(job_id=job.pk).state == JobState.DONE
