@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -12,23 +13,34 @@ from .models import BatchReadSubject
 
 def agreements_active(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
     """Of ``(department id, registry id)`` pairs, those an agreement covers today: one
-    query. The periods are compared here, not in SQL: the statement stays one simple
-    shape (a read run for every registry check) and an agreement has one or two rows."""
+    statement, ``SharingAgreement.objects.filter(consumer_id__in=…, registry_id__in=…,
+    is_active=True, valid_from__lte=today).exclude(valid_until__lt=today)`` as plain SQL.
+
+    Plain SQL because every registry check of every approval asks it, and compiling that
+    queryset cost more than PostgreSQL took to answer (``bench/lifecycle_profile.py``).
+    ``tests/sharing/test_agreements.py`` checks it against the queryset."""
     if not pairs:
         return set()
+    departments = sorted({department for department, _registry in pairs})
+    registries = sorted({registry for _department, registry in pairs})
     today = timezone.localdate()
-    agreements = SharingAgreement.objects.filter(
-        consumer_id__in=sorted({department for department, _registry in pairs}),
-        registry_id__in=sorted({registry for _department, registry in pairs}),
-        is_active=True,
-    ).values_list("consumer_id", "registry_id", "valid_from", "valid_until")
-    return {
-        (department, registry)
-        for department, registry, valid_from, valid_until in agreements
-        if (department, registry) in pairs
-        and valid_from <= today
-        and (valid_until is None or today <= valid_until)
-    }
+    meta = SharingAgreement._meta
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    sql = (
+        f"SELECT {column('consumer')}, {column('registry')} FROM {quote(meta.db_table)} "
+        f"WHERE {column('consumer')} IN ({', '.join(['%s'] * len(departments))}) "
+        f"AND {column('registry')} IN ({', '.join(['%s'] * len(registries))}) "
+        f"AND {column('is_active')} = %s AND {column('valid_from')} <= %s "
+        f"AND ({column('valid_until')} IS NULL OR {column('valid_until')} >= %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*departments, *registries, True, today, today])
+        found = cursor.fetchall()
+    return {(department, registry) for department, registry in found} & pairs
 
 
 def batch_reads_about(*, subject_id: str) -> QuerySet[BatchReadSubject]:

@@ -29,7 +29,7 @@ from departments.models import (
 )
 
 from ..constants import ApprovalState
-from ..models import Applicant, Approval, Case
+from ..models import Applicant, Approval, Case, CaseEvent
 from .rows import Joined, converted, lock_clause
 
 # A case, an approval, or a model of an app above this one (a certificate).
@@ -210,6 +210,21 @@ def item_requirements(*, item_id: int, using: str = DEFAULT_DB_ALIAS) -> list[Ma
         ),
     )
     return read.instances(_fetch(connection, sql, [item_id]), connection=connection)
+
+
+def case_event_exists(*, case_id: int, name: str, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """``CaseEvent.objects.filter(case_id=case_id, name=name).exists()``: asked by every
+    approval's checks (was a registry value of the case replaced?)."""
+    connection = connections[using]
+    sql = _statement(
+        connection,
+        "case_event_exists",
+        lambda c: (
+            f"SELECT 1 FROM {c.ops.quote_name(CaseEvent._meta.db_table)} "
+            "WHERE case_id = %s AND name = %s LIMIT 1"
+        ),
+    )
+    return bool(_fetch(connection, sql, [case_id, name]))
 
 
 # --- fan-in ------------------------------------------------------------------------------

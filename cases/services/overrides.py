@@ -23,6 +23,7 @@ from departments.constants import RegistryKind
 from ..constants import REGISTRY_OVERRIDE_EVENT, ApplicantKind, EventKind
 from ..exceptions import ApplicantInputError
 from ..models import Applicant, Case, CaseEvent
+from ..selectors.engine import case_event_exists
 from ..selectors.overrides import override_value_masked
 
 # The registry that describes each kind of applicant, and its fields for the applicant's own.
@@ -256,4 +257,4 @@ def case_overridden_fields(*, case: Case) -> set[str]:
 def case_has_registry_override(*, case_id: int) -> bool:
     """Whether a registry-provided value of the case was replaced: then no item of it is
     decided automatically."""
-    return CaseEvent.objects.filter(case_id=case_id, name=OVERRIDE_EVENT).exists()
+    return case_event_exists(case_id=case_id, name=OVERRIDE_EVENT)

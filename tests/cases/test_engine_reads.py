@@ -20,6 +20,7 @@ from cases.selectors.engine import (
     approval_dependents_for_update,
     approval_with_context,
     case_approval_states,
+    case_event_exists,
     case_items,
     case_requirements,
     item_requirements,
@@ -157,6 +158,19 @@ def test_the_approval_states_and_fees_are_the_querysets(engine_world):
         assert ours == expected
         assert [type(fee) for _state, fee in ours] == [Decimal] * len(expected)
     assert case_approval_states(case_id=987654321) == []
+
+
+def test_whether_a_case_has_an_event_is_the_querysets(engine_world):
+    from cases.models import CaseEvent
+
+    first, second = engine_world["cases"][:2]
+    CaseEvent.objects.create(case=first, kind="note", name="registry_override")
+    for case in (first, second):
+        for name in ("registry_override", "submit", "never"):
+            expected = CaseEvent.objects.filter(case_id=case.pk, name=name).exists()
+            assert case_event_exists(case_id=case.pk, name=name) is expected
+    assert case_event_exists(case_id=first.pk, name="registry_override") is True
+    assert case_event_exists(case_id=second.pk, name="registry_override") is False
 
 
 def test_the_dependents_are_the_querysets_and_say_what_else_they_wait_for(engine_world):
