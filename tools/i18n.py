@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import ast
 import io
+import re
 import sys
 import tokenize
 from collections.abc import Iterable, Iterator
@@ -210,8 +211,12 @@ def group_messages(
 
 # --- placeholders -------------------------------------------------------------
 
-_FLAGS = "#0- +"
-_CONVERSIONS = "diouxXeEfFgGcrsa"
+# A ``%`` directive as Python's ``%`` operator reads it: an optional ``(name)``, flags,
+# width, precision, a length modifier, and the conversion (absent: a malformed ``%``).
+_DIRECTIVE = re.compile(
+    r"%(?:\((?P<name>[^)]*)\))?[#0\- +]*[\d*]*(?:\.[\d*]*)?[hlL]?"
+    r"(?P<conversion>[diouxXeEfFgGcrsa%])?"
+)
 
 
 def format_directives(text: str) -> tuple[set[str], list[str], int]:
@@ -224,35 +229,17 @@ def format_directives(text: str) -> tuple[set[str], list[str], int]:
     malformed = 0
     index = text.find("%")
     while index != -1:
-        end = index + 1
-        name = None
-        if text.startswith("(", end):
-            close = text.find(")", end)
-            if close == -1:
-                malformed += 1
-                index = text.find("%", end)
-                continue
-            name = text[end + 1 : close]
-            end = close + 1
-        while end < len(text) and text[end] in _FLAGS:
-            end += 1
-        while end < len(text) and (text[end].isdigit() or text[end] == "*"):
-            end += 1
-        if end < len(text) and text[end] == ".":
-            end += 1
-            while end < len(text) and (text[end].isdigit() or text[end] == "*"):
-                end += 1
-        if end < len(text) and text[end] in "hlL":
-            end += 1
-        if end < len(text) and (text[end] in _CONVERSIONS or (text[end] == "%" and name is None)):
-            directive = text[index : end + 1]
-            if name is not None:
-                named.add(directive)
-            elif directive != "%%":
-                positional.append(directive)
-            end += 1
-        else:
+        match = _DIRECTIVE.match(text, index)
+        name, conversion = match.group("name"), match.group("conversion")
+        end = match.end()
+        if conversion is None or (conversion == "%" and name is not None):
             malformed += 1
+            if conversion is not None:
+                end -= 1  # that ``%`` may begin the next directive
+        elif name is not None:
+            named.add(match.group(0))
+        elif match.group(0) != "%%":
+            positional.append(match.group(0))
         index = text.find("%", end)
     return named, positional, malformed
 
