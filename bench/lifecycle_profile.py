@@ -142,7 +142,8 @@ def main() -> None:
             stream = io.StringIO()
             stats = pstats.Stats(profiler, stream=stream)
             stats.sort_stats("cumulative").print_stats(
-                r"/work/main/(cases|certificates|departments|bench)/", arguments.profile
+                rf"{re.escape(str(ROOT))}/(cases|certificates|departments|sharing|bench)/",
+                arguments.profile,
             )
             stats.sort_stats("tottime").print_stats(arguments.profile)
             print(stream.getvalue())
