@@ -94,7 +94,7 @@ def ticket_call_next(*, window: ServiceWindow, user: Any) -> Ticket | None:
     if not window.is_active:
         raise TicketError(_("%(window)s已停用。") % {"window": window})
     day = timezone.localdate()
-    if connection.features.has_select_for_update_skip_locked:
+    if connection.vendor == "postgresql":  # the statement is PostgreSQL's (jsonb, SKIP LOCKED)
         called_by = user if getattr(user, "is_authenticated", False) else None
         ticket = ticket_claim_next(window=window, called_by=called_by, day=day, now=timezone.now())
         if ticket is None:
