@@ -30,7 +30,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import signals
+
+from .inserts import insert_fields, row_insert_returning
 
 GENESIS_HASH = "0" * 64
 
@@ -193,14 +194,10 @@ def _insert_moving_head(
     # cost every audit row (about twelve a case) a round trip and an INSERT compiled
     # anew: measured with bench/lifecycle_profile.py, 133 statements a case instead of
     # 121, and a tenth more of a worker's CPU. The values are prepared by each field as
-    # ``save()`` prepares them (``pre_save``: ``auto_now_add``; ``get_db_prep_save``),
-    # and the model's ``pre_save`` / ``post_save`` signals are sent as ``save()`` sends them.
+    # ``save()`` prepares them, and its signals sent as ``save()`` sends them
+    # (``cases/inserts.py``).
     meta = row._meta
-    model = type(row)
-    signals.pre_save.send(
-        sender=model, instance=row, raw=False, using=connection.alias, update_fields=None
-    )
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    fields = insert_fields(type(row))
     quote = connection.ops.quote_name
     move_sql, move_params = move
     sql = (
@@ -208,23 +205,9 @@ def _insert_moving_head(
         f"({', '.join(quote(field.column) for field in fields)}) "
         f"SELECT {', '.join(['%s'] * len(fields))} FROM head RETURNING {quote(meta.pk.column)}"
     )
-    values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
-    cursor.execute(sql, [*move_params, *values])
-    returned = cursor.fetchone()
-    if returned is None:
-        return False
-    row.pk = returned[0]
-    row._state.adding = False
-    row._state.db = connection.alias
-    signals.post_save.send(
-        sender=model,
-        instance=row,
-        created=True,
-        update_fields=None,
-        raw=False,
-        using=connection.alias,
+    return row_insert_returning(
+        row, cursor=cursor, connection=connection, sql=sql, before=move_params
     )
-    return True
 
 
 def _position(row: models.Model) -> tuple[int, str]:

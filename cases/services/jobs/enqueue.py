@@ -7,13 +7,13 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
-from django.db.models import signals
+from django.db import transaction
 from django.utils import timezone
 
 from onewindow.request_context import current_request_id
 
 from ...constants import JobState
+from ...inserts import insert_fields, row_insert_returning
 from ...models import Job
 from . import registry
 from .run import RunningJob
@@ -79,11 +79,12 @@ def job_enqueue(
 _INSERTS: dict[str, str] = {}
 
 
-def _insert_sql(connection: Any, fields: list[models.Field]) -> str:
+def _insert_sql(connection: Any) -> str:
     sql = _INSERTS.get(connection.vendor)
     if sql is None:
         quote = connection.ops.quote_name
         meta = Job._meta
+        fields = insert_fields(Job)
         sql = _INSERTS[connection.vendor] = (
             f"INSERT INTO {quote(meta.db_table)} "
             f"({', '.join(quote(field.column) for field in fields)}) "
@@ -102,31 +103,12 @@ def _insert_unless_key_exists(job: Job) -> bool:
     because the ORM has no insert that both ignores a conflict and returns the new row's
     id (``bulk_create(ignore_conflicts=True)`` returns none), and its way — ``save()``
     in a savepoint, catching the ``IntegrityError`` — costs every job (about twelve a
-    case) two more statements and a compiled INSERT (``bench/lifecycle_profile.py``). The
-    values are prepared by each field as ``save()`` prepares them (``pre_save``:
-    ``auto_now``; ``get_db_prep_save``), and ``pre_save`` / ``post_save`` are sent as
-    ``save()`` sends them. ``tests/cases/services/test_jobs.py`` checks the row against
-    the one ``save()`` writes."""
+    case) two more statements and a compiled INSERT (``bench/lifecycle_profile.py``). It
+    runs as ``save()`` would insert (``cases/inserts.py``);
+    ``tests/cases/services/test_jobs.py`` checks the row against the one ``save()``
+    writes."""
     connection = transaction.get_connection()
-    fields = [field for field in Job._meta.concrete_fields if not field.primary_key]
-    signals.pre_save.send(
-        sender=Job, instance=job, raw=False, using=connection.alias, update_fields=None
-    )
-    values = [field.get_db_prep_save(field.pre_save(job, True), connection) for field in fields]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(connection, fields), values)
-        returned = cursor.fetchone()
-    if returned is None:
-        return False
-    job.pk = returned[0]
-    job._state.adding = False
-    job._state.db = connection.alias
-    signals.post_save.send(
-        sender=Job,
-        instance=job,
-        created=True,
-        update_fields=None,
-        raw=False,
-        using=connection.alias,
-    )
-    return True
+        return row_insert_returning(
+            job, cursor=cursor, connection=connection, sql=_insert_sql(connection)
+        )
