@@ -12,7 +12,6 @@ that both give the same answer, on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -30,21 +29,10 @@ from departments.models import (
 
 from ..constants import ApprovalState
 from ..models import Applicant, Approval, Case, CaseEvent
-from .rows import Joined, converted, lock_clause
+from .rows import Joined, converted, lock_clause, statement
 
 # A case, an approval, or a model of an app above this one (a certificate).
 Stateful = TypeVar("Stateful", bound=models.Model)
-
-_STATEMENTS: dict[tuple[str, str], str] = {}
-
-
-def _statement(connection: Any, name: str, build: Callable[[Any], str]) -> str:
-    """The statement ``name`` as ``build(connection)`` writes it, once per backend."""
-    key = (connection.vendor, name)
-    sql = _STATEMENTS.get(key)
-    if sql is None:
-        sql = _STATEMENTS[key] = build(connection)
-    return sql
 
 
 def _fetch(connection: Any, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -68,7 +56,7 @@ def row_for_update(*, model: type[Stateful], pk: int, using: str = DEFAULT_DB_AL
     transaction (``TransactionManagementError``), on SQLite too."""
     connection = connections[using]
     read = _locked_read(model)
-    sql = _statement(
+    sql = statement(
         connection,
         f"locked:{model._meta.label}",
         lambda c: f"SELECT {read.columns(c)} FROM {read.tables(c)} WHERE locked.id = %s",
@@ -97,7 +85,7 @@ def case_items(*, case_id: int, using: str = DEFAULT_DB_ALIAS) -> list[ServiceIt
     certificate type it produces."""
     connection = connections[using]
 
-    sql = _statement(
+    sql = statement(
         connection,
         "case_items",
         lambda c: (
@@ -123,7 +111,7 @@ def case_requirements(*, case_id: int, using: str = DEFAULT_DB_ALIAS) -> list[Ma
     the model's order (item code, position, id)."""
     connection = connections[using]
 
-    sql = _statement(
+    sql = statement(
         connection,
         "case_requirements",
         lambda c: (
@@ -173,7 +161,7 @@ def approval_with_context(*, approval_id: int, using: str = DEFAULT_DB_ALIAS) ->
     checks and the grant read of an approval; ``Approval.DoesNotExist`` when there is none."""
     connection = connections[using]
     read = _APPROVAL_CONTEXT
-    sql = _statement(
+    sql = statement(
         connection,
         "approval_with_context",
         lambda c: f"SELECT {read.columns(c)} FROM {read.tables(c)} WHERE approval.id = %s",
@@ -201,7 +189,7 @@ def item_requirements(*, item_id: int, using: str = DEFAULT_DB_ALIAS) -> list[Ma
     requirements, each with the registry that can verify it (or none)."""
     connection = connections[using]
     read = _REQUIREMENT_REGISTRY
-    sql = _statement(
+    sql = statement(
         connection,
         "item_requirements",
         lambda c: (
@@ -216,7 +204,7 @@ def case_event_exists(*, case_id: int, name: str, using: str = DEFAULT_DB_ALIAS)
     """``CaseEvent.objects.filter(case_id=case_id, name=name).exists()``: asked by every
     approval's checks (was a registry value of the case replaced?)."""
     connection = connections[using]
-    sql = _statement(
+    sql = statement(
         connection,
         "case_event_exists",
         lambda c: (
@@ -264,7 +252,7 @@ def approval_dependents_for_update(
     .select_for_update(of=("self",)).order_by("id")``."""
     connection = connections[using]
 
-    sql = _statement(
+    sql = statement(
         connection,
         "approval_dependents",
         lambda c: (

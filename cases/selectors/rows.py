@@ -181,6 +181,20 @@ class Joined:
         return built
 
 
+_STATEMENTS: dict[tuple[str, str], str] = {}
+
+
+def statement(connection: Any, name: str, build: Callable[[Any], str]) -> str:
+    """The statement ``name`` as ``build(connection)`` writes it, once per backend: the
+    plain statements of the selectors and services are written from the models'
+    ``_meta`` on first use, then reused as text (which psycopg prepares by)."""
+    key = (connection.vendor, name)
+    sql = _STATEMENTS.get(key)
+    if sql is None:
+        sql = _STATEMENTS[key] = build(connection)
+    return sql
+
+
 def lock_clause(connection: Any, *, of: str | None = None) -> str:
     """`` FOR UPDATE`` (of the table alias ``of`` only, when given), or nothing where
     the backend has no row locks (SQLite: its ``IMMEDIATE`` transactions serialise

@@ -71,8 +71,9 @@ class CaseHandout:
 def case_handout(*, case: Case) -> CaseHandout:
     """The case's certificates, parcels (newest first, with courier events) and denials."""
     certificates = list(
-        case.certificates.select_related("certificate_type", "issuing_department")
-        .order_by("number")
+        case.certificates.select_related("certificate_type", "issuing_department").order_by(
+            "number"
+        )
     )
     deliveries = list(
         Delivery.objects.filter(case=case)

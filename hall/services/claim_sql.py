@@ -23,7 +23,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from cases.selectors.rows import Joined
+from cases.selectors.rows import Joined, statement
 from centres.models import Queue, ServiceWindow
 
 from ..constants import DEFAULT_PRIORITY_ORDER, TicketState
@@ -31,17 +31,6 @@ from ..models import Call, HallRule, Ticket
 
 # What the statement returns: the called ticket, its queue joined.
 _CALLED = Joined(Ticket, "claimed", related={"queue": Joined(Queue, "queue")})
-
-
-_STATEMENTS: dict[str, str] = {}
-
-
-def _statement(connection: Any) -> str:
-    """The statement, written once per backend."""
-    sql = _STATEMENTS.get(connection.vendor)
-    if sql is None:
-        sql = _STATEMENTS[connection.vendor] = _write(connection)
-    return sql
 
 
 def _write(connection: Any) -> str:
@@ -130,7 +119,7 @@ def ticket_claim_next(
         "now": now,
     }
     with connection.cursor() as cursor:
-        cursor.execute(_statement(connection), params)
+        cursor.execute(statement(connection, "hall:claim_next", _write), params)
         rows = cursor.fetchall()
     if not rows:
         return None

@@ -15,6 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.selectors.rows import statement
 from centres.hours import is_open_at
 from centres.models import Queue
 from departments.identifiers import normalise_identifier, validate_resident_id
@@ -55,7 +56,7 @@ def sequence_next(*, queue_id: int, day: dt.date) -> int:
     ``transaction.atomic()``."""
     connection = connections[DEFAULT_DB_ALIAS]
     with connection.cursor() as cursor:
-        cursor.execute(_counter_upsert(connection), [queue_id, day])
+        cursor.execute(statement(connection, "hall:counter", _counter_upsert), [queue_id, day])
         (sequence,) = cursor.fetchone()
     return sequence
 

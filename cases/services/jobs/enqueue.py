@@ -15,6 +15,7 @@ from onewindow.request_context import current_request_id
 from ...constants import JobState
 from ...inserts import insert_fields, row_insert_returning
 from ...models import Job
+from ...selectors.rows import statement
 from . import registry
 from .run import RunningJob
 
@@ -76,23 +77,17 @@ def job_enqueue(
     return job
 
 
-_INSERTS: dict[str, str] = {}
-
-
 def _insert_sql(connection: Any) -> str:
-    sql = _INSERTS.get(connection.vendor)
-    if sql is None:
-        quote = connection.ops.quote_name
-        meta = Job._meta
-        fields = insert_fields(Job)
-        sql = _INSERTS[connection.vendor] = (
-            f"INSERT INTO {quote(meta.db_table)} "
-            f"({', '.join(quote(field.column) for field in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))}) "
-            f"ON CONFLICT ({quote(meta.get_field('key').column)}) DO NOTHING "
-            f"RETURNING {quote(meta.pk.column)}"
-        )
-    return sql
+    quote = connection.ops.quote_name
+    meta = Job._meta
+    fields = insert_fields(Job)
+    return (
+        f"INSERT INTO {quote(meta.db_table)} "
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote(meta.get_field('key').column)}) DO NOTHING "
+        f"RETURNING {quote(meta.pk.column)}"
+    )
 
 
 def _insert_unless_key_exists(job: Job) -> bool:
@@ -110,5 +105,8 @@ def _insert_unless_key_exists(job: Job) -> bool:
     connection = transaction.get_connection()
     with connection.cursor() as cursor:
         return row_insert_returning(
-            job, cursor=cursor, connection=connection, sql=_insert_sql(connection)
+            job,
+            cursor=cursor,
+            connection=connection,
+            sql=statement(connection, "outbox:insert", _insert_sql),
         )
