@@ -91,7 +91,8 @@ def supervisor(db):
     user = StaffFactory(username="supervisor_test", role=Role.SUPERVISOR)
     user.user_permissions.set(
         Permission.objects.filter(
-            content_type__app_label__in=["cases", "departments"], codename__startswith="view_"
+            content_type__app_label__in=["cases", "certificates", "departments"],
+            codename__startswith="view_",
         )
     )
     return user

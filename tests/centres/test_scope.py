@@ -80,7 +80,9 @@ def _staff(role: str, centre: Centre, *, admin_views: bool = False, department=N
     profile.save(update_fields=["centre"])
     if admin_views:
         user.user_permissions.set(
-            Permission.objects.filter(content_type__app_label__in=["cases", "supervision"])
+            Permission.objects.filter(
+                content_type__app_label__in=["cases", "certificates", "supervision"]
+            )
         )
     return user
 
@@ -175,10 +177,11 @@ def test_a_case_of_another_county_answers_404_on_every_staff_url(client, network
 
 
 def case_admins() -> list[tuple[str, str]]:
-    """Every admin of a model of the cases and supervision apps, as (app, model)."""
+    """Every admin of a model of the cases, certificates and supervision apps, as (app,
+    model)."""
     return sorted(
         (model._meta.app_label, model._meta.model_name)
-        for label in ("cases", "supervision")
+        for label in ("cases", "certificates", "supervision")
         for model in apps.get_app_config(label).get_models()
         if admin.site.is_registered(model)
     )
